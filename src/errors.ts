@@ -32,6 +32,8 @@ export const ERRORS = {
   // The gateway itself.
   GW_LEDGER_UNAVAILABLE: { status: 503, message: 'The gateway cannot record conversations right now.' },
   GW_STORE_UNAVAILABLE: { status: 503, message: 'The gateway state store is not reachable right now.' },
+  GW_INTERRUPTED: { status: 503, message: 'The answer was interrupted when the gateway restarted.' },
+  GW_CANCELED: { status: 409, message: 'The answer was canceled.' },
   GW_SHUTTING_DOWN: { status: 503, message: 'The gateway is restarting; please try again in a moment.' },
   GW_INTERNAL: { status: 500, message: 'Something went wrong in the gateway.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,0 +1,165 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.js';
+import { createCozeClient, createTokenProvider, type TokenProvider } from '../coze/index.js';
+import { buildApp } from '../http/index.js';
+import { Sessions } from '../identity/index.js';
+import { type Ledger, openLedger } from '../ledger/index.js';
+import { createLogger, createMetrics, type Logger } from '../observability/index.js';
+import { type Simulator, startSimulator } from '../simulator/index.js';
+import { MemoryStore, type Store, storeTokenCache } from '../state/index.js';
+import { TurnRunner } from '../turns/index.js';
+
+/** The bot of the built-in simulator. */
+export const SIMULATOR_BOT_ID = '7500000000000000001';
+
+export interface Gateway {
+  url: string;
+  app: FastifyInstance;
+  ledger: Ledger;
+  store: Store;
+  tokens: TokenProvider;
+  logger: Logger;
+  /** The built-in simulator, when no Coze credential was configured. */
+  simulator?: Simulator;
+  /** Stops accepting, lets running turns finish up to `graceMs`, records the rest as interrupted. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where logs go (default stdout). */
+  logDestination?: NodeJS.WritableStream;
+}
+
+/** The composition root: builds every part from the config, wires them, and listens. */
+export async function startGateway(config: Readonly<Config>, o: StartOptions = {}): Promise<Gateway> {
+  const logger = createLogger(config.log.level, o.logDestination);
+  const metrics = createMetrics();
+  const upstream = await resolveUpstream(config, logger);
+  const ledger = await openLedger(config.database);
+  const store: Store = new MemoryStore();
+  const cleanups: Array<() => Promise<void>> = [() => ledger.close(), () => store.close()];
+  if (upstream.simulator) cleanups.push(() => upstream.simulator!.close());
+
+  try {
+    // A turn can never run longer than TURN_TIMEOUT_MS: anything pending for longer belongs to a
+    // process that died, and is ended now so that no turn stays pending.
+    const stale = await ledger.interruptStaleTurns(config.turns.timeoutMs + 60_000);
+    if (stale > 0) logger.warn({ turns: stale }, 'marked turns left pending by a previous process as interrupted');
+
+    const tokens = createTokenProvider({
+      baseUrl: upstream.baseUrl,
+      jwt: upstream.jwt,
+      pat: upstream.pat,
+      cache: storeTokenCache(store),
+      hooks: {
+        onExchange: () => metrics.tokenExchanges.inc(),
+        onFallback: (sessionName, err) => {
+          metrics.patFallbacks.inc();
+          logger.warn({ sessionName, err }, 'Coze OAuth token exchange failed; using the personal access token');
+        },
+      },
+    });
+    const coze = createCozeClient({
+      baseUrl: upstream.baseUrl,
+      tokens,
+      timeouts: {
+        connectMs: config.coze.timeouts.connectMs,
+        firstEventMs: config.coze.timeouts.firstEventMs,
+        idleMs: config.coze.timeouts.idleMs,
+      },
+      hooks: {
+        onResponse: ({ path, status }) => metrics.cozeResponses.inc({ path, status: String(status) }),
+      },
+    });
+    const runner = new TurnRunner({
+      coze,
+      ledger,
+      store,
+      logger,
+      metrics,
+      settings: {
+        botId: upstream.botId,
+        maxMessageChars: config.turns.maxMessageChars,
+        lockWaitMs: config.turns.lockWaitMs,
+        timeoutMs: config.turns.timeoutMs,
+      },
+    });
+    const sessions = new Sessions(store, config.identity.sessionTtlSeconds);
+    const app = buildApp({
+      config,
+      logger,
+      metrics,
+      sessions,
+      runner,
+      ledger,
+      store,
+      tokens,
+      upstream: { mode: config.coze.mode, baseUrl: upstream.baseUrl },
+      appId: 'default',
+    });
+    await app.listen({ port: config.server.port, host: config.server.host });
+    const { port } = app.server.address() as AddressInfo;
+    const url = `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
+
+    let closing: Promise<void> | undefined;
+    const close = (graceMs = 10_000) =>
+      (closing ??= (async () => {
+        const stopped = app.close();
+        const pending = [...runner.active].map((t) => t.result);
+        await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
+        for (const t of runner.active) t.stop('shutdown');
+        await Promise.all([...runner.active].map((t) => t.result));
+        await stopped;
+        for (const c of cleanups.reverse()) await c().catch(() => {});
+      })());
+    return { url, app, ledger, store, tokens, logger, simulator: upstream.simulator, close };
+  } catch (e) {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    throw e;
+  }
+}
+
+interface Upstream {
+  baseUrl: string;
+  botId: string;
+  jwt?: Config['coze']['jwt'];
+  pat?: string;
+  simulator?: Simulator;
+}
+
+/**
+ * Real Coze when a credential is configured. Otherwise the built-in simulator, reached over real
+ * HTTP with a key pair made for this run: the same OAuth JWT path as production, plus a PAT.
+ */
+async function resolveUpstream(config: Readonly<Config>, logger: Logger): Promise<Upstream> {
+  if (config.coze.mode === 'coze') {
+    return { baseUrl: config.coze.baseUrl, botId: config.coze.botId!, jwt: config.coze.jwt, pat: config.coze.pat };
+  }
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyId = 'simulator-key';
+  const clientId = '1100000000001';
+  const pat = 'pat_simulator_local';
+  const simulator = await startSimulator({
+    oauthApps: [{ clientId, keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
+    pats: [pat],
+    deltaDelayMs: config.coze.simulator.deltaDelayMs,
+  });
+  logger.warn(
+    { simulator: simulator.url },
+    'no Coze credential is set: using the built-in Coze simulator (set COZE_PAT or COZE_CLIENT_ID/COZE_KEY_ID/COZE_PRIVATE_KEY_FILE, and COZE_BOT_ID, to talk to Coze)',
+  );
+  return {
+    baseUrl: simulator.url,
+    botId: config.coze.botId ?? SIMULATOR_BOT_ID,
+    jwt: {
+      clientId,
+      keyId,
+      privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      ttlSeconds: config.coze.tokenTtlSeconds,
+    },
+    pat,
+    simulator,
+  };
+}

@@ -1,0 +1,1 @@
+export { type Config, ConfigError, type DatabaseConfig, type JwtAppConfig, loadConfig } from './load.js';

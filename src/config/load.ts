@@ -1,0 +1,184 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type Env, envSchema } from './schema.js';
+
+/** A setting is wrong. The message is one line: the setting, what is wrong, what to do. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface JwtAppConfig {
+  clientId: string;
+  keyId: string;
+  privateKeyPem: string;
+  ttlSeconds: number;
+}
+
+export type DatabaseConfig = { kind: 'sqlite'; url: string; path: string };
+
+export interface Config {
+  server: { port: number; host: string; bodyLimitBytes: number; trustProxy: boolean; sseHeartbeatMs: number };
+  log: { level: Env['LOG_LEVEL'] };
+  coze: {
+    /** `simulator`: no credential was given, the built-in simulator is the upstream. */
+    mode: 'coze' | 'simulator';
+    baseUrl: string;
+    botId?: string;
+    jwt?: JwtAppConfig;
+    pat?: string;
+    /** Requested lifetime of OAuth access tokens (also used with the built-in simulator). */
+    tokenTtlSeconds: number;
+    timeouts: { connectMs: number; firstEventMs: number; idleMs: number };
+    simulator: { deltaDelayMs: number };
+  };
+  database: DatabaseConfig;
+  identity: { secret?: string; visitors: boolean; sessionTtlSeconds: number };
+  turns: { maxMessageChars: number; lockWaitMs: number; timeoutMs: number; cancelOnDisconnect: boolean };
+}
+
+/** Reads and validates the configuration. Throws ConfigError on the first bad setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const setting = String(issue.path[0] ?? 'configuration');
+    throw new ConfigError(issue.message.startsWith(setting) ? issue.message : `${setting}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const baseUrl = parseBaseUrl(e.COZE_BASE_URL);
+  const jwt = parseJwtApp(e);
+  if (e.GATEWAY_SECRET !== undefined && e.GATEWAY_SECRET.length < 16) {
+    throw new ConfigError('GATEWAY_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`');
+  }
+  const mode = jwt || e.COZE_PAT ? 'coze' : 'simulator';
+  if (mode === 'coze' && !e.COZE_BOT_ID) {
+    throw new ConfigError('COZE_BOT_ID is not set: give the id of the published bot to chat with');
+  }
+  if (e.COZE_BOT_ID !== undefined && !/^\d{1,32}$/.test(e.COZE_BOT_ID)) {
+    throw new ConfigError(`COZE_BOT_ID must be the bot's numeric id, as in its Coze URL (got "${e.COZE_BOT_ID}")`);
+  }
+  const config: Config = {
+    server: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      trustProxy: e.TRUST_PROXY,
+      sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    },
+    log: { level: e.LOG_LEVEL },
+    coze: {
+      mode,
+      baseUrl,
+      botId: e.COZE_BOT_ID,
+      jwt,
+      pat: e.COZE_PAT,
+      tokenTtlSeconds: e.COZE_TOKEN_TTL,
+      timeouts: {
+        connectMs: e.COZE_CONNECT_TIMEOUT_MS,
+        firstEventMs: e.COZE_FIRST_EVENT_TIMEOUT_MS,
+        idleMs: e.COZE_IDLE_TIMEOUT_MS,
+      },
+      simulator: { deltaDelayMs: e.SIMULATOR_DELTA_DELAY_MS },
+    },
+    database: parseDatabaseUrl(e.DATABASE_URL),
+    identity: { secret: e.GATEWAY_SECRET, visitors: e.GATEWAY_VISITORS, sessionTtlSeconds: e.SESSION_TTL },
+    turns: {
+      maxMessageChars: e.MAX_MESSAGE_CHARS,
+      lockWaitMs: e.TURN_LOCK_WAIT_MS,
+      timeoutMs: e.TURN_TIMEOUT_MS,
+      cancelOnDisconnect: e.CANCEL_ON_DISCONNECT,
+    },
+  };
+  return deepFreeze(config);
+}
+
+function parseBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`COZE_BASE_URL is not a URL (got "${raw}"); use https://api.coze.cn or https://api.coze.com`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`COZE_BASE_URL must start with http:// or https:// (got "${raw}")`);
+  }
+  if (url.pathname !== '/' || url.search || url.hash) {
+    throw new ConfigError(`COZE_BASE_URL must be just the API origin, without a path (got "${raw}")`);
+  }
+  return url.origin;
+}
+
+function parseJwtApp(e: Env): JwtAppConfig | undefined {
+  const given = {
+    COZE_CLIENT_ID: e.COZE_CLIENT_ID,
+    COZE_KEY_ID: e.COZE_KEY_ID,
+    'COZE_PRIVATE_KEY_FILE or COZE_PRIVATE_KEY': e.COZE_PRIVATE_KEY_FILE ?? e.COZE_PRIVATE_KEY,
+  };
+  const missing = Object.entries(given).filter(([, v]) => v === undefined);
+  if (missing.length === 3) return undefined;
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `${missing[0][0]} is not set: an OAuth JWT app needs COZE_CLIENT_ID, COZE_KEY_ID and a private key together`,
+    );
+  }
+  if (e.COZE_PRIVATE_KEY_FILE && e.COZE_PRIVATE_KEY) {
+    throw new ConfigError('COZE_PRIVATE_KEY_FILE and COZE_PRIVATE_KEY are both set: keep only one');
+  }
+  let pem: string;
+  const setting = e.COZE_PRIVATE_KEY_FILE ? 'COZE_PRIVATE_KEY_FILE' : 'COZE_PRIVATE_KEY';
+  if (e.COZE_PRIVATE_KEY_FILE) {
+    try {
+      pem = readFileSync(e.COZE_PRIVATE_KEY_FILE, 'utf8');
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(
+        `COZE_PRIVATE_KEY_FILE cannot be read (${reason}: ${e.COZE_PRIVATE_KEY_FILE}); give the path of the private_key.pem downloaded from Coze`,
+      );
+    }
+  } else {
+    // Env files often carry the PEM with literal "\n" sequences.
+    pem = (e.COZE_PRIVATE_KEY as string).replace(/\\n/g, '\n');
+  }
+  checkRsaPkcs8(pem, setting);
+  return { clientId: e.COZE_CLIENT_ID!, keyId: e.COZE_KEY_ID!, privateKeyPem: pem, ttlSeconds: e.COZE_TOKEN_TTL };
+}
+
+function checkRsaPkcs8(pem: string, setting: string): void {
+  const fix = 'use the PKCS#8 private_key.pem that Coze gives when you create the key pair';
+  if (!pem.includes('-----BEGIN PRIVATE KEY-----')) {
+    const hint = pem.includes('BEGIN RSA PRIVATE KEY')
+      ? ' (this is PKCS#1: convert it with `openssl pkcs8 -topk8 -nocrypt`)'
+      : '';
+    throw new ConfigError(`${setting} is not a PKCS#8 private key${hint}; ${fix}`);
+  }
+  let type: string | undefined;
+  try {
+    type = createPrivateKey({ key: pem, format: 'pem' }).asymmetricKeyType;
+  } catch {
+    throw new ConfigError(`${setting} holds a damaged private key; ${fix}`);
+  }
+  if (type !== 'rsa') throw new ConfigError(`${setting} is a ${type} key, not RSA; ${fix}`);
+}
+
+function parseDatabaseUrl(raw: string): DatabaseConfig {
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new ConfigError('DATABASE_URL sqlite: needs a path, e.g. sqlite:./data/coze-gateway.db');
+    return { kind: 'sqlite', url: raw, path };
+  }
+  const scheme = raw.split(':')[0];
+  throw new ConfigError(
+    `DATABASE_URL scheme "${scheme}" is not supported yet; use sqlite:<path> (e.g. sqlite:./data/coze-gateway.db)`,
+  );
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,66 @@
+// The one configuration object: read from the environment, validated once, frozen, passed down.
+// No other module reads process.env. An error names the setting and says what to do.
+import { z } from 'zod';
+
+const int = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const bool = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      if (/^(1|true|yes|on)$/i.test(v)) return true;
+      if (/^(0|false|no|off)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${v}")` });
+      return z.NEVER;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** The environment variables the gateway reads, with their defaults and ranges. */
+export const envSchema = z.object({
+  PORT: int('PORT', 0, 65535, 8080),
+  HOST: z.string().optional().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  COZE_BASE_URL: z.string().optional().default('https://api.coze.cn'),
+  COZE_CLIENT_ID: optionalString,
+  COZE_KEY_ID: optionalString,
+  COZE_PRIVATE_KEY_FILE: optionalString,
+  COZE_PRIVATE_KEY: optionalString,
+  COZE_TOKEN_TTL: int('COZE_TOKEN_TTL', 60, 86399, 3600),
+  COZE_PAT: optionalString,
+  COZE_BOT_ID: optionalString,
+  COZE_CONNECT_TIMEOUT_MS: int('COZE_CONNECT_TIMEOUT_MS', 100, 120_000, 10_000),
+  COZE_FIRST_EVENT_TIMEOUT_MS: int('COZE_FIRST_EVENT_TIMEOUT_MS', 100, 600_000, 60_000),
+  COZE_IDLE_TIMEOUT_MS: int('COZE_IDLE_TIMEOUT_MS', 100, 600_000, 90_000),
+  SIMULATOR_DELTA_DELAY_MS: int('SIMULATOR_DELTA_DELAY_MS', 0, 10_000, 30),
+  DATABASE_URL: z.string().optional().default('sqlite:./data/coze-gateway.db'),
+  GATEWAY_SECRET: optionalString,
+  GATEWAY_VISITORS: bool('GATEWAY_VISITORS', true),
+  SESSION_TTL: int('SESSION_TTL', 60, 30 * 86400, 86400),
+  MAX_MESSAGE_CHARS: int('MAX_MESSAGE_CHARS', 1, 100_000, 4000),
+  BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024, 64 * 1024),
+  TURN_LOCK_WAIT_MS: int('TURN_LOCK_WAIT_MS', 0, 120_000, 5000),
+  TURN_TIMEOUT_MS: int('TURN_TIMEOUT_MS', 1000, 3_600_000, 600_000),
+  CANCEL_ON_DISCONNECT: bool('CANCEL_ON_DISCONNECT', false),
+  SSE_HEARTBEAT_MS: int('SSE_HEARTBEAT_MS', 100, 600_000, 15_000),
+  TRUST_PROXY: bool('TRUST_PROXY', false),
+});
+
+export type Env = z.infer<typeof envSchema>;

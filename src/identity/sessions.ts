@@ -1,0 +1,66 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { GatewayError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Store } from '../state/index.js';
+
+export interface Session {
+  appId: string;
+  /** The gateway's id for the user: the host's user id, or a generated visitor id. */
+  userId: string;
+  kind: 'user' | 'visitor';
+  name?: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export interface IssuedSession {
+  token: string;
+  session: Session;
+}
+
+/** The user's Coze identity: each gateway user is its own Coze `session_name` and `user_id`. */
+export function cozeIdentity(s: Pick<Session, 'appId' | 'kind' | 'userId'>): { sessionName: string; userId: string } {
+  // The kind is part of the name, so a host user id can never collide with a visitor id.
+  const id = `${s.appId}:${s.kind === 'user' ? 'u' : 'v'}:${s.userId}`;
+  return { sessionName: id, userId: id };
+}
+
+/**
+ * Opaque session tokens kept server-side in the Store with a TTL. The Store keeps only a hash of
+ * each token, so a dump of the Store does not hand out usable tokens.
+ */
+export class Sessions {
+  constructor(
+    private readonly store: Store,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async issue(s: Omit<Session, 'expiresAt'>): Promise<IssuedSession> {
+    const token = `gws_${randomBytes(32).toString('base64url')}`;
+    const session: Session = { ...s, expiresAt: Date.now() + this.ttlSeconds * 1000 };
+    await this.store.set(key(token), JSON.stringify(session), this.ttlSeconds * 1000);
+    return { token, session };
+  }
+
+  issueVisitor(appId: string): Promise<IssuedSession> {
+    return this.issue({ appId, userId: newId('v'), kind: 'visitor' });
+  }
+
+  /** The session behind a bearer token; GW_UNAUTHENTICATED / GW_SESSION_EXPIRED otherwise. */
+  async verify(token: string | undefined): Promise<Session> {
+    if (!token || !/^gws_[A-Za-z0-9_-]{43}$/.test(token)) throw new GatewayError('GW_UNAUTHENTICATED');
+    const raw = await this.store.get(key(token));
+    if (raw === undefined) throw new GatewayError('GW_SESSION_EXPIRED');
+    const session = JSON.parse(raw) as Session;
+    if (session.expiresAt <= Date.now()) throw new GatewayError('GW_SESSION_EXPIRED');
+    return session;
+  }
+
+  async revoke(token: string): Promise<void> {
+    await this.store.delete(key(token));
+  }
+}
+
+function key(token: string): string {
+  return `session:${createHash('sha256').update(token).digest('base64url')}`;
+}

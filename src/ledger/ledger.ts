@@ -1,0 +1,264 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { GatewayError } from '../errors.js';
+import type { Database, TurnStatus } from './schema.js';
+
+export interface ConversationRecord {
+  id: string;
+  appId: string;
+  userId: string;
+  cozeConversationId: string;
+  title: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface TurnRecord {
+  id: string;
+  appId: string;
+  conversationId: string;
+  userId: string;
+  question: string;
+  answer: string | null;
+  status: TurnStatus;
+  errorCode: string | null;
+  usage: Usage | null;
+  cozeChatId: string | null;
+  cozeLogId: string | null;
+  latencyMs: number | null;
+  firstTokenMs: number | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface TurnOutcome {
+  status: Exclude<TurnStatus, 'pending'>;
+  answer: string;
+  errorCode?: string;
+  usage?: Usage;
+  cozeChatId?: string;
+  cozeLogId?: string;
+  latencyMs: number;
+  firstTokenMs?: number;
+}
+
+const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+/**
+ * The record of conversations and turns. Every read is scoped by app and user where a user asks,
+ * so one user can never read another's conversation by guessing its id.
+ * Database failures surface as GW_LEDGER_UNAVAILABLE (cause kept for the log).
+ */
+export class Ledger {
+  constructor(readonly db: Kysely<Database>) {}
+
+  async createConversation(c: Omit<ConversationRecord, 'updatedAt' | 'title'>): Promise<ConversationRecord> {
+    const row = {
+      id: c.id,
+      app_id: c.appId,
+      user_id: c.userId,
+      coze_conversation_id: c.cozeConversationId,
+      title: null,
+      created_at: c.createdAt,
+      updated_at: c.createdAt,
+    };
+    await this.run(() => this.db.insertInto('conversations').values(row).execute());
+    return { ...c, title: null, updatedAt: c.createdAt };
+  }
+
+  /** The conversation if it belongs to this app and user; undefined otherwise. */
+  async findConversation(appId: string, userId: string, id: string): Promise<ConversationRecord | undefined> {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('id', '=', id)
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst(),
+    );
+    return row && toConversation(row);
+  }
+
+  /** The user's conversations, most recently active first. */
+  async listConversations(appId: string, userId: string, limit: number): Promise<ConversationRecord[]> {
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute(),
+    );
+    return rows.map(toConversation);
+  }
+
+  /** Writes the question with status `pending`; called before Coze is. Titles a new conversation. */
+  async startTurn(t: { id: string; appId: string; conversationId: string; userId: string; question: string }) {
+    const now = Date.now();
+    await this.run(() =>
+      this.db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('turns')
+          .values({
+            id: t.id,
+            app_id: t.appId,
+            conversation_id: t.conversationId,
+            user_id: t.userId,
+            question: t.question,
+            answer: null,
+            status: 'pending',
+            error_code: null,
+            input_tokens: null,
+            output_tokens: null,
+            total_tokens: null,
+            coze_chat_id: null,
+            coze_log_id: null,
+            latency_ms: null,
+            first_token_ms: null,
+            created_at: now,
+            finished_at: null,
+          })
+          .execute();
+        await tx
+          .updateTable('conversations')
+          .set({ updated_at: now, title: sql<string>`coalesce(title, ${t.question.slice(0, 80)})` })
+          .where('id', '=', t.conversationId)
+          .execute();
+      }),
+    );
+  }
+
+  /** Notes Coze's chat id and log id as soon as they are known (recovery reads Coze by them). */
+  async noteCozeChat(turnId: string, cozeChatId: string, cozeLogId: string | undefined): Promise<void> {
+    await this.run(() =>
+      this.db
+        .updateTable('turns')
+        .set({ coze_chat_id: cozeChatId, coze_log_id: cozeLogId ?? null })
+        .where('id', '=', turnId)
+        .execute(),
+    );
+  }
+
+  /** Gives a pending turn its terminal status. A turn already ended is left as it is. */
+  async finishTurn(turnId: string, o: TurnOutcome): Promise<void> {
+    await this.run(() =>
+      this.db
+        .updateTable('turns')
+        .set({
+          status: o.status,
+          answer: o.answer,
+          error_code: o.errorCode ?? null,
+          input_tokens: o.usage?.inputTokens ?? null,
+          output_tokens: o.usage?.outputTokens ?? null,
+          total_tokens: o.usage?.totalTokens ?? null,
+          coze_chat_id: o.cozeChatId ?? null,
+          coze_log_id: o.cozeLogId ?? null,
+          latency_ms: Math.round(o.latencyMs),
+          first_token_ms: o.firstTokenMs === undefined ? null : Math.round(o.firstTokenMs),
+          finished_at: Date.now(),
+        })
+        .where('id', '=', turnId)
+        .where('status', '=', 'pending')
+        .execute(),
+    );
+  }
+
+  async getTurn(turnId: string): Promise<TurnRecord | undefined> {
+    const row = await this.run(() =>
+      this.db.selectFrom('turns').selectAll().where('id', '=', turnId).executeTakeFirst(),
+    );
+    return row && toTurn(row);
+  }
+
+  /** A conversation's turns, oldest first (the last `limit` of them). */
+  async listTurns(conversationId: string, limit: number): Promise<TurnRecord[]> {
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('turns')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute(),
+    );
+    return rows.reverse().map(toTurn);
+  }
+
+  /**
+   * Ends turns that are still pending long after any turn could have run (their process died).
+   * They become `interrupted` with GW_UPSTREAM_TRUNCATED unless recovered from Coze first.
+   */
+  async interruptStaleTurns(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    const res = await this.run(() =>
+      this.db
+        .updateTable('turns')
+        .set({ status: 'interrupted', error_code: 'GW_INTERRUPTED', finished_at: Date.now() })
+        .where('status', '=', 'pending')
+        .where('created_at', '<', cutoff)
+        .executeTakeFirst(),
+    );
+    return Number(res.numUpdatedRows);
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => sql`select 1`.execute(this.db));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (cause) {
+      throw new GatewayError('GW_LEDGER_UNAVAILABLE', { cause });
+    }
+  }
+}
+
+function toConversation(r: Selectable<Database['conversations']>): ConversationRecord {
+  return {
+    id: r.id,
+    appId: r.app_id,
+    userId: r.user_id,
+    cozeConversationId: r.coze_conversation_id,
+    title: r.title,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function toTurn(r: Selectable<Database['turns']>): TurnRecord {
+  const total = num(r.total_tokens);
+  return {
+    id: r.id,
+    appId: r.app_id,
+    conversationId: r.conversation_id,
+    userId: r.user_id,
+    question: r.question,
+    answer: r.answer,
+    status: r.status,
+    errorCode: r.error_code,
+    usage:
+      total === null
+        ? null
+        : { inputTokens: num(r.input_tokens) ?? 0, outputTokens: num(r.output_tokens) ?? 0, totalTokens: total },
+    cozeChatId: r.coze_chat_id,
+    cozeLogId: r.coze_log_id,
+    latencyMs: num(r.latency_ms),
+    firstTokenMs: num(r.first_token_ms),
+    createdAt: Number(r.created_at),
+    finishedAt: num(r.finished_at),
+  };
+}

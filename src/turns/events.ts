@@ -1,0 +1,63 @@
+import type { ErrorCode } from '../errors.js';
+
+export interface WireUsage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+}
+
+/** What a client of the turn API sees, in order: `turn`, `delta`*, then `done` or `error`. */
+export type TurnEvent =
+  | { event: 'turn'; data: { turn_id: string; conversation_id: string } }
+  | { event: 'delta'; data: { text: string } }
+  | {
+      event: 'done';
+      data: {
+        turn_id: string;
+        conversation_id: string;
+        status: 'completed';
+        answer: string;
+        usage: WireUsage | null;
+        suggestions: string[];
+      };
+    }
+  | {
+      event: 'error';
+      data: { turn_id: string; conversation_id: string; status: string; code: ErrorCode; message: string };
+    };
+
+export type NumberedEvent = TurnEvent & { id: number };
+
+type Listener = (e: NumberedEvent) => void;
+
+/**
+ * The events of one turn, numbered from 1, kept while the turn lives so that a listener that
+ * arrives late (or comes back) is replayed what it missed, then follows live.
+ */
+export class TurnEventLog {
+  private readonly events: NumberedEvent[] = [];
+  private readonly listeners = new Set<Listener>();
+  private closed = false;
+
+  push(e: TurnEvent): void {
+    if (this.closed) return;
+    const numbered = { ...e, id: this.events.length + 1 } as NumberedEvent;
+    this.events.push(numbered);
+    for (const l of this.listeners) l(numbered);
+    if (e.event === 'done' || e.event === 'error') {
+      this.closed = true;
+      this.listeners.clear();
+    }
+  }
+
+  /** Replays events with id > afterId, then delivers new ones. Returns the unsubscribe function. */
+  subscribe(listener: Listener, afterId = 0): () => void {
+    for (const e of this.events) if (e.id > afterId) listener(e);
+    if (!this.closed) this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get ended(): boolean {
+    return this.closed;
+  }
+}

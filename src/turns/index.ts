@@ -1,0 +1,2 @@
+export { type NumberedEvent, type TurnEvent, TurnEventLog } from './events.js';
+export { RunningTurn, type TurnDeps, type TurnResult, TurnRunner, type TurnSettings } from './runner.js';
