@@ -53,7 +53,7 @@ export const envSchema = z.object({
   DATABASE_URL: z.string().optional().default('sqlite:./data/coze-gateway.db'),
   GATEWAY_SECRET: optionalString,
   GATEWAY_VISITORS: bool('GATEWAY_VISITORS', true),
-  SESSION_TTL: int('SESSION_TTL', 60, 30 * 86400, 86400),
+  SESSION_TTL: int('SESSION_TTL', 1, 30 * 86400, 86400),
   MAX_MESSAGE_CHARS: int('MAX_MESSAGE_CHARS', 1, 100_000, 4000),
   BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024, 64 * 1024),
   TURN_LOCK_WAIT_MS: int('TURN_LOCK_WAIT_MS', 0, 120_000, 5000),

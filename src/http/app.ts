@@ -27,7 +27,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   // JSON bodies are kept raw too (for HMAC signatures) and parsed here so errors carry our codes.
-  app.removeContentTypeParser('application/json');
+  // Only JSON is accepted (a text/plain or form body gets 415 GW_UNSUPPORTED_MEDIA_TYPE).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     req.rawBody = body as string;
     if ((body as string).length === 0) return done(null, undefined);

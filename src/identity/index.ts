@@ -1,2 +1,2 @@
-export { cozeIdentity, type IssuedSession, type Session, Sessions } from './sessions.js';
+export { cozeIdentity, type IssuedSession, principalOf, type Session, Sessions } from './sessions.js';
 export { SIGNATURE_WINDOW_SECONDS, signRequest, verifySignature } from './signature.js';

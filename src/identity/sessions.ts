@@ -13,6 +13,14 @@ export interface Session {
   expiresAt: number;
 }
 
+/**
+ * The user as the ledger and Coze know them: kind-qualified (`u:<host id>` or `v:<visitor id>`),
+ * so a host user id can never collide with a visitor id.
+ */
+export function principalOf(s: Pick<Session, 'kind' | 'userId'>): string {
+  return `${s.kind === 'user' ? 'u' : 'v'}:${s.userId}`;
+}
+
 export interface IssuedSession {
   token: string;
   session: Session;
@@ -20,8 +28,7 @@ export interface IssuedSession {
 
 /** The user's Coze identity: each gateway user is its own Coze `session_name` and `user_id`. */
 export function cozeIdentity(s: Pick<Session, 'appId' | 'kind' | 'userId'>): { sessionName: string; userId: string } {
-  // The kind is part of the name, so a host user id can never collide with a visitor id.
-  const id = `${s.appId}:${s.kind === 'user' ? 'u' : 'v'}:${s.userId}`;
+  const id = `${s.appId}:${principalOf(s)}`;
   return { sessionName: id, userId: id };
 }
 

@@ -1,6 +1,6 @@
 import type { ChatStream, CozeClient } from '../coze/index.js';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors.js';
-import { cozeIdentity, type Session } from '../identity/index.js';
+import { cozeIdentity, principalOf, type Session } from '../identity/index.js';
 import { newId } from '../ids.js';
 import type { ConversationRecord, Ledger, TurnOutcome } from '../ledger/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
@@ -89,7 +89,7 @@ export class TurnRunner {
     const { ledger, store, settings } = this.deps;
     let conversation: ConversationRecord;
     if (input.conversationId !== undefined) {
-      const found = await ledger.findConversation(session.appId, session.userId, input.conversationId);
+      const found = await ledger.findConversation(session.appId, principalOf(session), input.conversationId);
       if (!found) throw new GatewayError('GW_NOT_FOUND', { message: 'No such conversation.' });
       conversation = found;
     } else {
@@ -108,7 +108,7 @@ export class TurnRunner {
         id: turn.turnId,
         appId: session.appId,
         conversationId: conversation.id,
-        userId: session.userId,
+        userId: principalOf(session),
         question: input.message,
       });
     } catch (e) {
@@ -135,7 +135,7 @@ export class TurnRunner {
     return this.deps.ledger.createConversation({
       id: newId('cv'),
       appId: session.appId,
-      userId: session.userId,
+      userId: principalOf(session),
       cozeConversationId: conversation.id,
       createdAt: Date.now(),
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors.js';
+import { principalOf } from '../../identity/index.js';
 import type { TurnRecord } from '../../ledger/index.js';
 import { type AppDeps, requireSession } from '../context.js';
 
@@ -34,7 +35,7 @@ export function conversationRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/v1/conversations', async (req) => {
     const session = await requireSession(deps, req);
     const limit = limitOf((req.query as Record<string, unknown>).limit, 20, 100);
-    const list = await deps.ledger.listConversations(session.appId, session.userId, limit);
+    const list = await deps.ledger.listConversations(session.appId, principalOf(session), limit);
     return {
       conversations: list.map((c) => ({
         id: c.id,
@@ -49,7 +50,7 @@ export function conversationRoutes(app: FastifyInstance, deps: AppDeps): void {
     const session = await requireSession(deps, req);
     const limit = limitOf((req.query as Record<string, unknown>).limit, 50, 200);
     // Scoped by app and user: someone else's conversation id is simply not found.
-    const c = await deps.ledger.findConversation(session.appId, session.userId, req.params.id);
+    const c = await deps.ledger.findConversation(session.appId, principalOf(session), req.params.id);
     if (!c) throw new GatewayError('GW_NOT_FOUND', { message: 'No such conversation.' });
     const turns = await deps.ledger.listTurns(c.id, limit);
     return { conversation_id: c.id, messages: turns.flatMap(messagesOf) };

@@ -1,0 +1,41 @@
+// What every route handler gets: the shared simulator state and the request at hand.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthStore, Identity } from './auth.js';
+import type { FaultState } from './faults.js';
+import type { SimulatorStats } from './index.js';
+import type { Store } from './store.js';
+
+export interface SimContext {
+  store: Store;
+  auth: AuthStore;
+  faults: FaultState;
+  stats: SimulatorStats;
+  botIds: ReadonlySet<string>;
+  deltaDelayMs: number;
+  chunkChars: number;
+  /** Aborted by close(): running chat rounds stop waiting. */
+  signal: AbortSignal;
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  logId: string;
+}
+
+export interface AuthedRequest extends RequestContext {
+  identity: Identity;
+}
+
+export function emptyStats(): SimulatorStats {
+  return {
+    tokenExchanges: 0,
+    tokenExchangesBySession: {},
+    tokenRequestsFailed: 0,
+    chats: 0,
+    busy4016: 0,
+    conversationsCreated: 0,
+    requests: 0,
+  };
+}

@@ -1,0 +1,185 @@
+// Drives one chat round through its states (§3.4, §3.9), emitting events to an optional stream.
+// The round runs to its end even when the stream is gone (client disconnect or a cut), as Coze does.
+import { type BotReply, chunkText, followUps } from './bot.js';
+import { newToolCallId, nowSec } from './ids.js';
+import {
+  type ChatRecord,
+  type ConversationRecord,
+  chatJson,
+  deltaJson,
+  type MessageRecord,
+  messageJson,
+  type Store,
+} from './store.js';
+
+/** Where events go; SseWriter implements it. */
+export interface ChatSink {
+  event(name: string, data: unknown): void;
+  done(): void;
+  cut(): void;
+  readonly closed: boolean;
+}
+
+export interface RunDeps {
+  store: Store;
+  chunkChars: number;
+  signal: AbortSignal;
+}
+
+export interface RunPlan {
+  sink: ChatSink | null;
+  reply: BotReply;
+  question: string;
+  /** submit_tool_outputs: the round continues, so no `chat.created`. */
+  continuation: boolean;
+  firstDelayMs: number;
+  deltaDelayMs: number;
+  failAfterDeltas: number | null;
+  cutAfterDeltas: number | null;
+}
+
+export const FAILURE = { code: 5000, msg: 'event interval error' };
+const VERBOSE_FINISH = JSON.stringify({
+  msg_type: 'generate_answer_finish',
+  data: JSON.stringify({ finish_reason: 0, FinData: '' }),
+  from_module: null,
+  from_unit: null,
+});
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function release(conv: ConversationRecord, chat: ChatRecord): void {
+  if (conv.activeChatId === chat.id) conv.activeChatId = null;
+}
+
+function count(text: string): number {
+  return Array.from(text).length;
+}
+
+export async function runChat(
+  deps: RunDeps,
+  conv: ConversationRecord,
+  chat: ChatRecord,
+  plan: RunPlan,
+): Promise<void> {
+  let sink = plan.sink;
+  const emit = (name: string, data: unknown): void => {
+    if (sink && !sink.closed) sink.event(name, data);
+  };
+  const endStream = (): void => {
+    sink?.done();
+    sink = null;
+  };
+  const live = (): boolean => chat.status !== 'canceled' && !deps.signal.aborted;
+  const newMessage = (type: string, content: string): MessageRecord => {
+    const now = nowSec();
+    return {
+      id: deps.store.id(),
+      conversationId: conv.id,
+      botId: chat.botId,
+      chatId: chat.id,
+      sectionId: conv.id,
+      role: 'assistant',
+      type,
+      content,
+      contentType: 'text',
+      metaData: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+  };
+  const save = (m: MessageRecord): void => {
+    chat.outputs.push(m);
+    if (chat.autoSave) conv.messages.push(m);
+  };
+
+  await sleep(plan.firstDelayMs, deps.signal);
+  if (!live()) return endStream();
+  if (!plan.continuation) emit('conversation.chat.created', chatJson(chat, 'created'));
+  chat.status = 'in_progress';
+  emit('conversation.chat.in_progress', chatJson(chat));
+  const inputCount = 50 + Math.ceil(count(plan.question) / 2);
+
+  if (plan.reply.kind === 'tool') {
+    const args = JSON.stringify({ order_id: plan.reply.orderId });
+    const call = newMessage(
+      'function_call',
+      JSON.stringify({
+        name: 'get_order_status',
+        arguments: { order_id: plan.reply.orderId },
+        plugin_type: 1,
+      }),
+    );
+    save(call);
+    emit('conversation.message.completed', messageJson(call));
+    chat.toolCalls = [{ id: newToolCallId(), name: 'get_order_status', arguments: args }];
+    chat.pendingOrderId = plan.reply.orderId;
+    chat.status = 'requires_action';
+    chat.usage = { token_count: inputCount + 12, output_count: 12, input_count: inputCount };
+    release(conv, chat);
+    emit('conversation.chat.requires_action', chatJson(chat));
+    return endStream();
+  }
+
+  const text = plan.reply.text;
+  const answer = newMessage('answer', text);
+  let sent = 0;
+  const fail = (): void => {
+    chat.status = 'failed';
+    chat.failedAt = nowSec();
+    chat.lastError = { ...FAILURE };
+    chat.outputs = [];
+    release(conv, chat);
+    emit('conversation.chat.failed', chatJson(chat));
+    endStream();
+  };
+  const maybeCut = (force: boolean): void => {
+    if (plan.cutAfterDeltas === null || (!force && sent < plan.cutAfterDeltas)) return;
+    plan.cutAfterDeltas = null;
+    sink?.cut();
+    sink = null;
+  };
+
+  for (const piece of chunkText(text, deps.chunkChars)) {
+    await sleep(plan.deltaDelayMs, deps.signal);
+    if (!live()) return endStream();
+    emit('conversation.message.delta', deltaJson(answer, piece));
+    sent++;
+    if (plan.failAfterDeltas !== null && sent >= plan.failAfterDeltas) return fail();
+    maybeCut(false);
+  }
+  if (plan.failAfterDeltas !== null) return fail();
+  maybeCut(true);
+
+  answer.updatedAt = nowSec();
+  save(answer);
+  emit('conversation.message.completed', messageJson(answer));
+  const verbose = newMessage('verbose', VERBOSE_FINISH);
+  save(verbose);
+  emit('conversation.message.completed', messageJson(verbose));
+  for (const question of followUps(plan.reply.zh)) {
+    const fu = newMessage('follow_up', question);
+    save(fu);
+    emit('conversation.message.completed', messageJson(fu));
+  }
+  if (plan.reply.rememberName) conv.memory.name = plan.reply.rememberName;
+  const outputCount = 1 + Math.ceil(count(text) / 4);
+  chat.usage = { token_count: inputCount + outputCount, output_count: outputCount, input_count: inputCount };
+  chat.status = 'completed';
+  chat.completedAt = nowSec();
+  conv.updatedAt = chat.completedAt;
+  release(conv, chat);
+  emit('conversation.chat.completed', chatJson(chat));
+  endStream();
+}
