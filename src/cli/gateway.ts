@@ -36,13 +36,13 @@ export interface StartOptions {
 export async function startGateway(config: Readonly<Config>, o: StartOptions = {}): Promise<Gateway> {
   const logger = createLogger(config.log.level, o.logDestination);
   const metrics = createMetrics();
-  const upstream = await resolveUpstream(config, logger);
   const ledger = await openLedger(config.database);
   const store: Store = new MemoryStore();
   const cleanups: Array<() => Promise<void>> = [() => ledger.close(), () => store.close()];
-  if (upstream.simulator) cleanups.push(() => upstream.simulator!.close());
 
   try {
+    const upstream = await resolveUpstream(config, logger);
+    if (upstream.simulator) cleanups.push(() => upstream.simulator!.close());
     // A turn can never run longer than TURN_TIMEOUT_MS: anything pending for longer belongs to a
     // process that died, and is ended now so that no turn stays pending.
     const stale = await ledger.interruptStaleTurns(config.turns.timeoutMs + 60_000);
@@ -106,13 +106,17 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
     let closing: Promise<void> | undefined;
     const close = (graceMs = 10_000) =>
       (closing ??= (async () => {
+        const t0 = performance.now();
         const stopped = app.close();
         const pending = [...runner.active].map((t) => t.result);
         await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
+        const cut = runner.active.size;
         for (const t of runner.active) t.stop('shutdown');
         await Promise.all([...runner.active].map((t) => t.result));
+        logger.info({ finished: pending.length - cut, interrupted: cut, ms: Math.round(performance.now() - t0) }, 'running turns ended');
         await stopped;
         for (const c of cleanups.reverse()) await c().catch(() => {});
+        logger.info({ ms: Math.round(performance.now() - t0) }, 'gateway closed');
       })());
     return { url, app, ledger, store, tokens, logger, simulator: upstream.simulator, close };
   } catch (e) {

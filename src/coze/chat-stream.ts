@@ -73,9 +73,7 @@ export function createChatStream(src: ChatStreamSource): ChatStream {
       // §3.5 legacy: a bare `{"code":4100,"msg":…}` instead of a stream.
       const { code, msg } = item.body;
       if (typeof code === 'number' && code !== 0) {
-        return throwing(
-          mapCozeFailure({ status: 200, code, msg: typeof msg === 'string' ? msg : '', logId }),
-        );
+        throw mapCozeFailure({ status: 200, code, msg: typeof msg === 'string' ? msg : '', logId });
       }
     }
     throw badResponse('the stream body is not SSE', logId);
@@ -125,8 +123,4 @@ export function createChatStream(src: ChatStreamSource): ChatStream {
     abort,
     [Symbol.asyncIterator]: () => events,
   };
-}
-
-function throwing(e: Error): never {
-  throw e;
 }

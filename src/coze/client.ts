@@ -193,6 +193,7 @@ export function createCozeClient(opts: CozeClientOptions): CozeClient {
         }
         await sleep(Math.min(interval, left), undefined, { signal: o.signal });
         chat = await client.retrieveChat(ref);
+        o.signal?.throwIfAborted();
       }
       return { chat, messages: await client.listChatMessages(ref) };
     },

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../simulator/index.js';
 import { jwtCredentials, PAT, sleep, startTestSimulator, uniqueSession } from './testing.js';
-import { createMemoryTokenCache, type TokenCache } from './token-cache.js';
+import type { TokenCache } from './token-cache.js';
 import { createTokenProvider, refreshMarginMs } from './token-provider.js';
 
 describe('refreshMarginMs (§2.2: like the Go/Java SDKs, scaled down for tiny TTLs)', () => {
@@ -31,17 +31,6 @@ describe('createTokenProvider options', () => {
   it('with only a PAT, returns the PAT', async () => {
     const p = createTokenProvider({ baseUrl: 'https://api.coze.cn', pat: 'pat_x' });
     expect(await p.getToken('a')).toMatchObject({ token: 'pat_x', source: 'pat' });
-  });
-});
-
-describe('createMemoryTokenCache', () => {
-  it('gets, sets and deletes per session_name', async () => {
-    const c = createMemoryTokenCache();
-    await c.set('a', { token: 't', expiresAt: 1, source: 'oauth' });
-    expect(await c.get('a')).toMatchObject({ token: 't' });
-    expect(await c.get('b')).toBeUndefined();
-    await c.delete('a');
-    expect(await c.get('a')).toBeUndefined();
   });
 });
 

@@ -1,0 +1,138 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chatStream, deltas, post, readSse, visitor } from '../helpers/client.js';
+
+const root = join(import.meta.dirname, '../..');
+const main = join(root, 'dist/cli/main.js');
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'pipe' });
+});
+
+/** The environment a user would have: nothing of ours but what the test sets. */
+function env(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+}
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startCli(extra: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [main, 'start'], {
+    env: env({ PORT: '0', HOST: '127.0.0.1', SIMULATOR_DELTA_DELAY_MS: '5', ...extra }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no listening line in time:\n${out}`)), 15_000);
+    child.stdout!.on('data', () => {
+      const m = /coze-gateway is listening on (http:\/\/[\d.:]+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]);
+      }
+    });
+    void exited.then((code) => reject(new Error(`exited ${code}:\n${out}`)));
+  });
+  return { child, url, output: () => out, exited };
+}
+
+function runCli(args: string[], extra: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('coze-gateway start', () => {
+  it('serves the demo page and a visitor chats with the simulator, which says so in the log and on the page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-cli-'));
+    const gw = await startCli({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
+    try {
+      expect(gw.output()).toMatch(/built-in Coze simulator/);
+      const page = await fetch(gw.url);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await page.text()).toContain('id="log"');
+      const meta = await (await fetch(`${gw.url}/v1/meta`)).json();
+      expect(meta.upstream.mode).toBe('simulator');
+
+      const a = await visitor(gw.url);
+      const first = await chatStream(gw.url, a, 'my name is Zhang San');
+      const cid = (first.events[0].data as { conversation_id: string }).conversation_id;
+      expect(deltas((await chatStream(gw.url, a, 'what is my name?', cid)).events)).toContain('Zhang San');
+      const b = await visitor(gw.url);
+      expect(deltas((await chatStream(gw.url, b, 'what is my name?')).events)).not.toContain('Zhang San');
+    } finally {
+      gw.child.kill('SIGTERM');
+      expect(await gw.exited).toBe(0);
+    }
+  });
+
+  it('on SIGTERM lets a running stream finish, records it, and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-cli-'));
+    const db = join(dir, 'db.sqlite');
+    const gw = await startCli({ DATABASE_URL: `sqlite:${db}`, SIMULATOR_DELTA_DELAY_MS: '20' });
+    const token = await visitor(gw.url);
+    const res = await post(gw.url, '/v1/chat/stream', token, { message: '#long 25' });
+    let signalled = false;
+    const events = await readSse(res, (e) => {
+      if (e.event === 'delta' && !signalled) {
+        signalled = true;
+        gw.child.kill('SIGTERM');
+      }
+    });
+    expect(events.at(-1)!.event).toBe('done');
+    expect(await gw.exited).toBe(0);
+    const rows = new Database(db, { readonly: true }).prepare('select status, answer from turns').all() as {
+      status: string;
+      answer: string;
+    }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0].status).toBe('completed');
+    expect(rows[0].answer.split(' ')).toHaveLength(25);
+  });
+
+  it('refuses to start on a bad setting with one line naming it, and exits 1', async () => {
+    const r = await runCli(['start'], { COZE_TOKEN_TTL: '999999' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^coze-gateway: configuration error: COZE_TOKEN_TTL must be a whole number from 60 to 86399/);
+  });
+
+  it('refuses to start on an unusable database with one line, and exits 1', async () => {
+    // A path below a regular file can never be a database.
+    const r = await runCli(['start'], { PORT: '0', DATABASE_URL: `sqlite:${main}/db.sqlite` });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^coze-gateway: DATABASE_URL sqlite:.*cannot be opened: ENOTDIR/);
+  });
+});
+
+describe('coze-gateway migrate', () => {
+  it('creates the schema and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-cli-'));
+    const db = join(dir, 'm.sqlite');
+    const r = await runCli(['migrate'], { DATABASE_URL: `sqlite:${db}` });
+    expect(r.code).toBe(0);
+    const tables = new Database(db, { readonly: true })
+      .prepare("select name from sqlite_master where type = 'table' order by name")
+      .all()
+      .map((t) => (t as { name: string }).name);
+    expect(tables).toEqual(expect.arrayContaining(['conversations', 'turns']));
+  });
+});
