@@ -16,7 +16,11 @@ function newest(dir) {
   return t;
 }
 
-if (process.argv.includes('--if-stale') && existsSync(out) && statSync(out).mtimeMs >= newest(join(root, 'src'))) {
+if (
+  process.argv.includes('--if-stale') &&
+  existsSync(out) &&
+  statSync(out).mtimeMs >= newest(join(root, 'src'))
+) {
   process.exit(0);
 }
 

@@ -21,14 +21,20 @@ export const ERRORS = {
     message: 'An answer is still being written in this conversation; try again when it has finished.',
   },
   // Coze, and the way to it.
-  GW_COZE_AUTH: { status: 502, message: 'The assistant is not reachable right now (credentials were refused).' },
+  GW_COZE_AUTH: {
+    status: 502,
+    message: 'The assistant is not reachable right now (credentials were refused).',
+  },
   GW_COZE_REJECTED: { status: 502, message: 'The assistant refused the request.' },
   GW_COZE_RATE_LIMITED: { status: 503, message: 'The assistant is busy; please try again in a moment.' },
   GW_CHAT_FAILED: { status: 502, message: 'The assistant could not answer this time; please try again.' },
   GW_UPSTREAM_UNAVAILABLE: { status: 502, message: 'The assistant is not reachable right now.' },
   GW_UPSTREAM_TIMEOUT: { status: 504, message: 'The assistant took too long to answer.' },
   GW_UPSTREAM_TRUNCATED: { status: 502, message: 'The answer was cut off before it was finished.' },
-  GW_UPSTREAM_BAD_RESPONSE: { status: 502, message: 'The assistant sent a response the gateway could not read.' },
+  GW_UPSTREAM_BAD_RESPONSE: {
+    status: 502,
+    message: 'The assistant sent a response the gateway could not read.',
+  },
   // The gateway itself.
   GW_LEDGER_UNAVAILABLE: { status: 503, message: 'The gateway cannot record conversations right now.' },
   GW_STORE_UNAVAILABLE: { status: 503, message: 'The gateway state store is not reachable right now.' },
@@ -60,7 +66,10 @@ export class GatewayError extends Error {
   readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
-    super(options.message ?? ERRORS[code].message, options.cause === undefined ? {} : { cause: options.cause });
+    super(
+      options.message ?? ERRORS[code].message,
+      options.cause === undefined ? {} : { cause: options.cause },
+    );
     this.name = 'GatewayError';
     this.code = code;
     this.status = ERRORS[code].status;

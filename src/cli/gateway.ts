@@ -46,7 +46,8 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
     // A turn can never run longer than TURN_TIMEOUT_MS: anything pending for longer belongs to a
     // process that died, and is ended now so that no turn stays pending.
     const stale = await ledger.interruptStaleTurns(config.turns.timeoutMs + 60_000);
-    if (stale > 0) logger.warn({ turns: stale }, 'marked turns left pending by a previous process as interrupted');
+    if (stale > 0)
+      logger.warn({ turns: stale }, 'marked turns left pending by a previous process as interrupted');
 
     const tokens = createTokenProvider({
       baseUrl: upstream.baseUrl,
@@ -57,7 +58,10 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
         onExchange: () => metrics.tokenExchanges.inc(),
         onFallback: (sessionName, err) => {
           metrics.patFallbacks.inc();
-          logger.warn({ sessionName, err }, 'Coze OAuth token exchange failed; using the personal access token');
+          logger.warn(
+            { sessionName, err },
+            'Coze OAuth token exchange failed; using the personal access token',
+          );
         },
       },
     });
@@ -113,7 +117,10 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
         const cut = runner.active.size;
         for (const t of runner.active) t.stop('shutdown');
         await Promise.all([...runner.active].map((t) => t.result));
-        logger.info({ finished: pending.length - cut, interrupted: cut, ms: Math.round(performance.now() - t0) }, 'running turns ended');
+        logger.info(
+          { finished: pending.length - cut, interrupted: cut, ms: Math.round(performance.now() - t0) },
+          'running turns ended',
+        );
         await stopped;
         for (const c of cleanups.reverse()) await c().catch(() => {});
         logger.info({ ms: Math.round(performance.now() - t0) }, 'gateway closed');
@@ -139,14 +146,21 @@ interface Upstream {
  */
 async function resolveUpstream(config: Readonly<Config>, logger: Logger): Promise<Upstream> {
   if (config.coze.mode === 'coze') {
-    return { baseUrl: config.coze.baseUrl, botId: config.coze.botId!, jwt: config.coze.jwt, pat: config.coze.pat };
+    return {
+      baseUrl: config.coze.baseUrl,
+      botId: config.coze.botId!,
+      jwt: config.coze.jwt,
+      pat: config.coze.pat,
+    };
   }
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyId = 'simulator-key';
   const clientId = '1100000000001';
   const pat = 'pat_simulator_local';
   const simulator = await startSimulator({
-    oauthApps: [{ clientId, keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
+    oauthApps: [
+      { clientId, keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    ],
     pats: [pat],
     deltaDelayMs: config.coze.simulator.deltaDelayMs,
   });

@@ -66,7 +66,12 @@ async function simulator(args: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535`);
   const pat = values.pat ?? 'pat_simulator';
-  const sim = await startSimulator({ port, host: values.host, pats: [pat], log: (l) => process.stdout.write(`${l}\n`) });
+  const sim = await startSimulator({
+    port,
+    host: values.host,
+    pats: [pat],
+    log: (l) => process.stdout.write(`${l}\n`),
+  });
   process.stdout.write(
     `Coze simulator listening on ${sim.url}\n` +
       `  try: COZE_BASE_URL=${sim.url} COZE_PAT=${pat} COZE_BOT_ID=7500000000000000001 coze-gateway start\n`,
@@ -107,7 +112,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // One line, naming the setting and the fix; no stack for configuration mistakes.
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`coze-gateway: ${err instanceof ConfigError ? 'configuration error: ' : ''}${message}\n`);
+    process.stderr.write(
+      `coze-gateway: ${err instanceof ConfigError ? 'configuration error: ' : ''}${message}\n`,
+    );
     process.exit(1);
   },
 );

@@ -51,14 +51,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const baseUrl = parseBaseUrl(e.COZE_BASE_URL);
   const jwt = parseJwtApp(e);
   if (e.GATEWAY_SECRET !== undefined && e.GATEWAY_SECRET.length < 16) {
-    throw new ConfigError('GATEWAY_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`');
+    throw new ConfigError(
+      'GATEWAY_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`',
+    );
   }
   const mode = jwt || e.COZE_PAT ? 'coze' : 'simulator';
   if (mode === 'coze' && !e.COZE_BOT_ID) {
     throw new ConfigError('COZE_BOT_ID is not set: give the id of the published bot to chat with');
   }
   if (e.COZE_BOT_ID !== undefined && !/^\d{1,32}$/.test(e.COZE_BOT_ID)) {
-    throw new ConfigError(`COZE_BOT_ID must be the bot's numeric id, as in its Coze URL (got "${e.COZE_BOT_ID}")`);
+    throw new ConfigError(
+      `COZE_BOT_ID must be the bot's numeric id, as in its Coze URL (got "${e.COZE_BOT_ID}")`,
+    );
   }
   const config: Config = {
     server: {
@@ -100,7 +104,9 @@ function parseBaseUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`COZE_BASE_URL is not a URL (got "${raw}"); use https://api.coze.cn or https://api.coze.com`);
+    throw new ConfigError(
+      `COZE_BASE_URL is not a URL (got "${raw}"); use https://api.coze.cn or https://api.coze.com`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(`COZE_BASE_URL must start with http:// or https:// (got "${raw}")`);
@@ -143,7 +149,12 @@ function parseJwtApp(e: Env): JwtAppConfig | undefined {
     pem = (e.COZE_PRIVATE_KEY as string).replace(/\\n/g, '\n');
   }
   checkRsaPkcs8(pem, setting);
-  return { clientId: e.COZE_CLIENT_ID!, keyId: e.COZE_KEY_ID!, privateKeyPem: pem, ttlSeconds: e.COZE_TOKEN_TTL };
+  return {
+    clientId: e.COZE_CLIENT_ID!,
+    keyId: e.COZE_KEY_ID!,
+    privateKeyPem: pem,
+    ttlSeconds: e.COZE_TOKEN_TTL,
+  };
 }
 
 function checkRsaPkcs8(pem: string, setting: string): void {
@@ -166,7 +177,8 @@ function checkRsaPkcs8(pem: string, setting: string): void {
 function parseDatabaseUrl(raw: string): DatabaseConfig {
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new ConfigError('DATABASE_URL sqlite: needs a path, e.g. sqlite:./data/coze-gateway.db');
+    if (path === '')
+      throw new ConfigError('DATABASE_URL sqlite: needs a path, e.g. sqlite:./data/coze-gateway.db');
     return { kind: 'sqlite', url: raw, path };
   }
   const scheme = raw.split(':')[0];

@@ -10,7 +10,10 @@ const int = (name: string, min: number, max: number, fallback: number) =>
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${v}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a whole number from ${min} to ${max} (got "${v}")`,
+        });
         return z.NEVER;
       }
       return n;
@@ -37,7 +40,10 @@ const optionalString = z
 export const envSchema = z.object({
   PORT: int('PORT', 0, 65535, 8080),
   HOST: z.string().optional().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional()
+    .default('info'),
   COZE_BASE_URL: z.string().optional().default('https://api.coze.cn'),
   COZE_CLIENT_ID: optionalString,
   COZE_KEY_ID: optionalString,

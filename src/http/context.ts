@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { TokenProvider } from '../coze/index.js';
 import type { Config } from '../config/index.js';
+import type { TokenProvider } from '../coze/index.js';
 import { GatewayError } from '../errors.js';
 import type { Session, Sessions } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';

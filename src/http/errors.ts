@@ -14,13 +14,15 @@ export function installErrorHandling(app: FastifyInstance, metrics: Metrics): vo
   app.setErrorHandler((err: FastifyError | GatewayError, req, reply) => {
     let e: GatewayError;
     if (isGatewayError(err)) e = err;
-    else if (err.code && FASTIFY_CODES[err.code]) e = new GatewayError(FASTIFY_CODES[err.code], { cause: err });
+    else if (err.code && FASTIFY_CODES[err.code])
+      e = new GatewayError(FASTIFY_CODES[err.code], { cause: err });
     else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       e = new GatewayError('GW_INVALID_REQUEST', { cause: err });
     } else e = new GatewayError('GW_INTERNAL', { cause: err });
 
     metrics.errors.inc({ code: e.code });
-    if (e.status >= 500) req.log.error({ err: e, cause: e.cause, code: e.code, cozeLogId: e.logId }, 'request failed');
+    if (e.status >= 500)
+      req.log.error({ err: e, cause: e.cause, code: e.code, cozeLogId: e.logId }, 'request failed');
     else req.log.info({ code: e.code }, 'request refused');
     return reply.status(e.status).send(e.toJSON());
   });

@@ -27,7 +27,10 @@ export interface IssuedSession {
 }
 
 /** The user's Coze identity: each gateway user is its own Coze `session_name` and `user_id`. */
-export function cozeIdentity(s: Pick<Session, 'appId' | 'kind' | 'userId'>): { sessionName: string; userId: string } {
+export function cozeIdentity(s: Pick<Session, 'appId' | 'kind' | 'userId'>): {
+  sessionName: string;
+  userId: string;
+} {
   const id = `${s.appId}:${principalOf(s)}`;
   return { sessionName: id, userId: id };
 }

@@ -102,7 +102,13 @@ export class Ledger {
   }
 
   /** Writes the question with status `pending`; called before Coze is. Titles a new conversation. */
-  async startTurn(t: { id: string; appId: string; conversationId: string; userId: string; question: string }) {
+  async startTurn(t: {
+    id: string;
+    appId: string;
+    conversationId: string;
+    userId: string;
+    question: string;
+  }) {
     const now = Date.now();
     await this.run(() =>
       this.db.transaction().execute(async (tx) => {
@@ -253,7 +259,11 @@ function toTurn(r: Selectable<Database['turns']>): TurnRecord {
     usage:
       total === null
         ? null
-        : { inputTokens: num(r.input_tokens) ?? 0, outputTokens: num(r.output_tokens) ?? 0, totalTokens: total },
+        : {
+            inputTokens: num(r.input_tokens) ?? 0,
+            outputTokens: num(r.output_tokens) ?? 0,
+            totalTokens: total,
+          },
     cozeChatId: r.coze_chat_id,
     cozeLogId: r.coze_log_id,
     latencyMs: num(r.latency_ms),

@@ -25,9 +25,9 @@ export async function openLedger(config: DatabaseConfig, o: OpenLedgerOptions = 
 }
 
 function sqliteDialect(path: string): SqliteDialect {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let sqlite: Sqlite.Database;
   try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     sqlite = new Sqlite(path);
   } catch (err) {
     throw new Error(`DATABASE_URL sqlite:${path} cannot be opened: ${(err as Error).message}`);

@@ -62,7 +62,7 @@ function startRound(ctx: SimContext, rc: AuthedRequest, r: StartRound): Promise<
     r.chat.status = 'in_progress';
     sendOk(rc.res, rc.logId, chatJson(r.chat));
   }
-  return runChat({ store: ctx.store, chunkChars: ctx.chunkChars, signal: ctx.signal }, r.conv, r.chat, {
+  return runChat({ store: ctx.store, chunkChars: ctx.chunkChars, sleeper: ctx.sleeper }, r.conv, r.chat, {
     sink,
     reply: r.reply,
     question: r.question,

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthStore, Identity } from './auth.js';
 import type { FaultState } from './faults.js';
 import type { SimulatorStats } from './index.js';
+import type { Sleeper } from './sleeper.js';
 import type { Store } from './store.js';
 
 export interface SimContext {
@@ -13,8 +14,8 @@ export interface SimContext {
   botIds: ReadonlySet<string>;
   deltaDelayMs: number;
   chunkChars: number;
-  /** Aborted by close(): running chat rounds stop waiting. */
-  signal: AbortSignal;
+  /** Woken by close(): running chat rounds stop waiting. */
+  sleeper: Sleeper;
 }
 
 export interface RequestContext {

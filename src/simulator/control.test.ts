@@ -5,7 +5,6 @@ import {
   call,
   chatBody,
   dataOf,
-  readStream,
   request,
   startTestSimulator,
   streamChat,

@@ -20,6 +20,7 @@ import { DEFAULT_BOT_ID } from './conversations.js';
 import { FaultState, type Faults } from './faults.js';
 import { createIdGenerator } from './ids.js';
 import { createDispatcher } from './server.js';
+import { Sleeper } from './sleeper.js';
 import { Store } from './store.js';
 
 export type { Faults } from './faults.js';
@@ -72,7 +73,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const address = await listen(server, options.port ?? 0, host);
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const netloc = `${hostPart}:${address.port}`;
-  const aborter = new AbortController();
+  const sleeper = new Sleeper();
   const faults = new FaultState();
   const ctx: SimContext = {
     store: new Store(createIdGenerator()),
@@ -82,7 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     botIds: new Set(options.botIds ?? [DEFAULT_BOT_ID]),
     deltaDelayMs: options.deltaDelayMs ?? 15,
     chunkChars: options.chunkChars ?? 4,
-    signal: aborter.signal,
+    sleeper,
   };
   const sim: Simulator = {
     url: `http://${netloc}`,
@@ -94,7 +95,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     resetFaults: () => faults.reset(),
     close: () =>
       new Promise<void>((resolve) => {
-        aborter.abort();
+        sleeper.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reply } from './bot.js';
 import { createIdGenerator, nowSec } from './ids.js';
 import { type ChatSink, type RunPlan, runChat } from './runner.js';
+import { Sleeper } from './sleeper.js';
 import { type ChatRecord, Store } from './store.js';
 
 class FakeSink implements ChatSink {
@@ -50,7 +51,7 @@ function setup(text: string, plan: Partial<RunPlan> = {}) {
     cutAfterDeltas: null,
     ...plan,
   };
-  const run = () => runChat({ store, chunkChars: 4, signal: new AbortController().signal }, conv, chat, full);
+  const run = () => runChat({ store, chunkChars: 4, sleeper: new Sleeper() }, conv, chat, full);
   return { store, conv, chat, sink, run };
 }
 

@@ -2,6 +2,7 @@
 // The round runs to its end even when the stream is gone (client disconnect or a cut), as Coze does.
 import { type BotReply, chunkText, followUps } from './bot.js';
 import { newToolCallId, nowSec } from './ids.js';
+import type { Sleeper } from './sleeper.js';
 import {
   type ChatRecord,
   type ConversationRecord,
@@ -23,7 +24,8 @@ export interface ChatSink {
 export interface RunDeps {
   store: Store;
   chunkChars: number;
-  signal: AbortSignal;
+  /** Sleeps that close() wakes; `closed` tells the round to stop. */
+  sleeper: Sleeper;
 }
 
 export interface RunPlan {
@@ -45,19 +47,6 @@ const VERBOSE_FINISH = JSON.stringify({
   from_module: null,
   from_unit: null,
 });
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 function release(conv: ConversationRecord, chat: ChatRecord): void {
   if (conv.activeChatId === chat.id) conv.activeChatId = null;
@@ -81,7 +70,7 @@ export async function runChat(
     sink?.done();
     sink = null;
   };
-  const live = (): boolean => chat.status !== 'canceled' && !deps.signal.aborted;
+  const live = (): boolean => chat.status !== 'canceled' && !deps.sleeper.closed;
   const newMessage = (type: string, content: string): MessageRecord => {
     const now = nowSec();
     return {
@@ -104,7 +93,7 @@ export async function runChat(
     if (chat.autoSave) conv.messages.push(m);
   };
 
-  await sleep(plan.firstDelayMs, deps.signal);
+  await deps.sleeper.sleep(plan.firstDelayMs);
   if (!live()) return endStream();
   if (!plan.continuation) emit('conversation.chat.created', chatJson(chat, 'created'));
   chat.status = 'in_progress';
@@ -152,7 +141,7 @@ export async function runChat(
   };
 
   for (const piece of chunkText(text, deps.chunkChars)) {
-    await sleep(plan.deltaDelayMs, deps.signal);
+    await deps.sleeper.sleep(plan.deltaDelayMs);
     if (!live()) return endStream();
     emit('conversation.message.delta', deltaJson(answer, piece));
     sent++;

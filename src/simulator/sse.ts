@@ -42,29 +42,37 @@ const pause = (ms: number): Promise<void> =>
 
 /**
  * Writes one SSE response. Headers go out with the first frame (so a "first event" delay is also
- * a time-to-first-byte delay). Frames are queued so chunked writes never interleave; writes after
- * the client went away are dropped.
+ * a time-to-first-byte delay). Unchunked frames are written synchronously while nothing is queued
+ * (the cheap path for many concurrent streams); chunked writes, backpressure waits, the end and
+ * a cut go through a queue so nothing interleaves. Writes after the client went away are dropped.
  */
 export class SseWriter {
   private headSent = false;
   private finished = false;
   private queue: Promise<void> = Promise.resolve();
-  /** Settles when the last write was handed to the socket (so a cut does not drop it). */
-  private lastWrite: Promise<void> = Promise.resolve();
-  private readonly gone: Promise<void>;
+  private queued = 0;
+  /** Writes not yet handed to the socket, so a cut does not drop them. */
+  private unwritten = 0;
+  private onWritten: (() => void) | null = null;
+  private readonly writeDone = (): void => {
+    this.unwritten--;
+    if (this.unwritten === 0 && this.onWritten) {
+      const resolve = this.onWritten;
+      this.onWritten = null;
+      resolve();
+    }
+  };
 
   constructor(
     private readonly res: ServerResponse,
     private readonly logId: string,
     private readonly chunker: () => Chunker | null,
     private readonly pieceGapMs: () => number = () => 0,
-  ) {
-    this.gone = new Promise((resolve) => res.once('close', () => resolve()));
-  }
+  ) {}
 
   /** True once the response ended, was cut, or the client disconnected. */
   get closed(): boolean {
-    return this.finished || this.res.destroyed || this.res.writableEnded;
+    return this.finished || this.gone;
   }
 
   event(name: string, data: unknown): void {
@@ -81,29 +89,31 @@ export class SseWriter {
   end(): void {
     if (this.finished) return;
     this.finished = true;
-    this.queue = this.queue.then(() => {
-      if (!this.res.destroyed && !this.res.writableEnded) {
-        this.ensureHead();
-        this.res.end();
-      }
+    this.chain(() => {
+      if (this.gone) return;
+      this.ensureHead();
+      this.res.end();
     });
   }
 
-  /** Destroys the socket (after what is queued) without a `done`: a cut stream. */
+  /** Destroys the socket (after what is queued went out) without a `done`: a cut stream. */
   cut(): void {
     if (this.finished) return;
     this.finished = true;
-    this.queue = this.queue
-      .then(() => Promise.race([this.lastWrite, this.gone]))
-      .then(() => {
-        this.res.socket?.destroy();
-        this.res.destroy();
-      });
+    this.chain(async () => {
+      await this.written();
+      this.res.socket?.destroy();
+      this.res.destroy();
+    });
   }
 
   /** Resolves when all queued writes went out. */
   flushed(): Promise<void> {
     return this.queue;
+  }
+
+  private get gone(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
   }
 
   private ensureHead(): void {
@@ -113,16 +123,29 @@ export class SseWriter {
     this.res.flushHeaders();
   }
 
-  private enqueue(text: string): void {
-    if (this.finished) return;
-    this.queue = this.queue.then(() => this.write(text));
+  private chain(op: () => void | Promise<void>): void {
+    this.queued++;
+    this.queue = this.queue.then(op).finally(() => {
+      this.queued--;
+    });
   }
 
-  private async write(text: string): Promise<void> {
-    if (this.res.destroyed || this.res.writableEnded) return;
+  private enqueue(text: string): void {
+    if (this.finished) return;
+    const chunker = this.chunker();
+    if (!chunker && this.queued === 0) {
+      if (this.gone) return;
+      this.ensureHead();
+      if (!this.send(Buffer.from(text, 'utf8'))) this.chain(() => this.drain());
+      return;
+    }
+    this.chain(() => this.writePieces(text, chunker));
+  }
+
+  private async writePieces(text: string, chunker: Chunker | null): Promise<void> {
+    if (this.gone) return;
     this.ensureHead();
     const buf = Buffer.from(text, 'utf8');
-    const chunker = this.chunker();
     const pieces = chunker ? chunker(buf) : null;
     if (!pieces) {
       if (!this.send(buf)) await this.drain();
@@ -136,11 +159,16 @@ export class SseWriter {
   }
 
   private send(buf: Buffer): boolean {
-    let ok = true;
-    this.lastWrite = new Promise((resolve) => {
-      ok = this.res.write(buf, () => resolve());
+    this.unwritten++;
+    return this.res.write(buf, this.writeDone);
+  }
+
+  private written(): Promise<void> {
+    if (this.unwritten === 0 || this.res.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.onWritten = resolve;
+      this.res.once('close', () => resolve());
     });
-    return ok;
   }
 
   private drain(): Promise<void> {

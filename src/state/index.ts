@@ -1,4 +1,4 @@
-export { acquireLock, type AcquireOptions, type Lock } from './lock.js';
+export { type AcquireOptions, acquireLock, type Lock } from './lock.js';
 export { MemoryStore } from './memory-store.js';
 export type { Store } from './store.js';
 export { type StoredToken, storeTokenCache } from './token-cache.js';

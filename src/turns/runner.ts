@@ -180,7 +180,9 @@ export class TurnRunner {
       firstTokenMs,
     };
     await this.record(turn.turnId, record);
-    await lock.release().catch((e) => logger.warn({ err: e, turnId: turn.turnId }, 'turn lock release failed'));
+    await lock
+      .release()
+      .catch((e) => logger.warn({ err: e, turnId: turn.turnId }, 'turn lock release failed'));
     this.running.delete(turn);
 
     const app = session.appId;
@@ -188,10 +190,19 @@ export class TurnRunner {
     metrics.turnSeconds.observe({ app }, latencyMs / 1000);
     if (firstTokenMs !== undefined) metrics.firstTokenSeconds.observe({ app }, firstTokenMs / 1000);
     const base = { turn_id: turn.turnId, conversation_id: turn.conversation.id };
-    const log = { turnId: turn.turnId, app, status: outcome.status, cozeLogId: logId, ms: Math.round(latencyMs) };
+    const log = {
+      turnId: turn.turnId,
+      app,
+      status: outcome.status,
+      cozeLogId: logId,
+      ms: Math.round(latencyMs),
+    };
     if (outcome.error) {
       metrics.errors.inc({ code: outcome.error.code });
-      logger.warn({ ...log, code: outcome.error.code, cozeCode: outcome.error.cozeCode, err: outcome.error }, 'turn ended');
+      logger.warn(
+        { ...log, code: outcome.error.code, cozeCode: outcome.error.cozeCode, err: outcome.error },
+        'turn ended',
+      );
       turn.log.push({
         event: 'error',
         data: { ...base, status: outcome.status, code: outcome.error.code, message: outcome.error.message },
@@ -297,7 +308,11 @@ export class TurnRunner {
     acc: AnswerAccumulator,
     error: GatewayError | undefined,
   ): { status: TurnOutcome['status']; error?: GatewayError; errorCode?: string } {
-    const fail = (status: TurnOutcome['status'], e: GatewayError) => ({ status, error: e, errorCode: e.code });
+    const fail = (status: TurnOutcome['status'], e: GatewayError) => ({
+      status,
+      error: e,
+      errorCode: e.code,
+    });
     if (turn.stopReason === 'canceled') return fail('canceled', new GatewayError('GW_CANCELED'));
     if (turn.stopReason === 'shutdown') return fail('interrupted', new GatewayError('GW_INTERRUPTED'));
     if (turn.stopReason === 'timeout') return fail('interrupted', new GatewayError('GW_UPSTREAM_TIMEOUT'));
@@ -329,7 +344,10 @@ export class TurnRunner {
         return;
       } catch (e) {
         if (attempt >= 5) {
-          this.deps.logger.error({ err: e, turnId, status: outcome.status }, 'could not record the end of a turn');
+          this.deps.logger.error(
+            { err: e, turnId, status: outcome.status },
+            'could not record the end of a turn',
+          );
           return;
         }
         await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));

@@ -45,7 +45,11 @@ describe('a visitor chats through the gateway', () => {
     expect(names.at(-1)).toBe('done');
     expect(names.filter((n) => n === 'delta').length).toBeGreaterThan(1);
     expect(r.events.map((e) => Number(e.id))).toEqual(r.events.map((_, i) => i + 1));
-    const done = r.events.at(-1)!.data as { answer: string; usage: { total_tokens: number }; suggestions: string[] };
+    const done = r.events.at(-1)!.data as {
+      answer: string;
+      usage: { total_tokens: number };
+      suggestions: string[];
+    };
     expect(done.answer).toBe('You said: hello there');
     expect(deltas(r.events)).toBe(done.answer);
     expect(done.usage.total_tokens).toBeGreaterThan(0);
@@ -58,7 +62,11 @@ describe('a visitor chats through the gateway', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'completed', answer: 'You said: sync please' });
     const row = ledgerTurn(r.body.turn_id)!;
-    expect(row).toMatchObject({ question: 'sync please', answer: 'You said: sync please', status: 'completed' });
+    expect(row).toMatchObject({
+      question: 'sync please',
+      answer: 'You said: sync please',
+      status: 'completed',
+    });
     expect(row.coze_chat_id).toMatch(/^\d+$/);
     expect(row.coze_log_id).toMatch(/^\w{20,}$/);
     expect(Number(row.total_tokens)).toBeGreaterThan(0);
@@ -92,7 +100,9 @@ describe('history', () => {
     expect(list.conversations).toHaveLength(1);
     expect(list.conversations[0]).toMatchObject({ id: r1.body.conversation_id, title: 'first question' });
 
-    const msgs = await (await get(gw.url, `/v1/conversations/${r1.body.conversation_id}/messages`, owner)).json();
+    const msgs = await (
+      await get(gw.url, `/v1/conversations/${r1.body.conversation_id}/messages`, owner)
+    ).json();
     expect(msgs.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
       ['user', 'first question'],
       ['assistant', 'You said: first question'],
@@ -198,7 +208,13 @@ describe('a browser that goes away', () => {
     try {
       const token = await visitor(gw.url);
       const ac = new AbortController();
-      const res = await post(gw.url, '/v1/chat/stream', token, { message: '#long 20' }, { signal: ac.signal });
+      const res = await post(
+        gw.url,
+        '/v1/chat/stream',
+        token,
+        { message: '#long 20' },
+        { signal: ac.signal },
+      );
       let turnId = '';
       await readSse(res, (e) => {
         if (e.event === 'turn') turnId = (e.data as { turn_id: string }).turn_id;

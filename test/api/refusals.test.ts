@@ -20,7 +20,11 @@ describe('bad bodies get 400 with a code and never reach Coze', () => {
     ['no message', {}, 'GW_INVALID_REQUEST'],
     ['an empty message', { message: '   ' }, 'GW_INVALID_REQUEST'],
     ['a message that is a number', { message: 42 }, 'GW_INVALID_REQUEST'],
-    ['a conversation id that is an object', { message: 'hi', conversation_id: { $ne: 1 } }, 'GW_INVALID_REQUEST'],
+    [
+      'a conversation id that is an object',
+      { message: 'hi', conversation_id: { $ne: 1 } },
+      'GW_INVALID_REQUEST',
+    ],
     ['a JSON array', [1, 2], 'GW_INVALID_REQUEST'],
     ['a message over the size limit', { message: 'x'.repeat(101) }, 'GW_MESSAGE_TOO_LONG'],
     ['a NUL character', { message: 'a\u0000b' }, 'GW_INVALID_REQUEST'],
@@ -44,7 +48,9 @@ describe('bad bodies get 400 with a code and never reach Coze', () => {
 
   it('refuses a body that is not sent as JSON with 415', async () => {
     const token = await visitor(gw.url);
-    const r = await post(gw.url, '/v1/chat', token, 'message=hi', { headers: { 'content-type': 'text/plain' } });
+    const r = await post(gw.url, '/v1/chat', token, 'message=hi', {
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(await errorOf(r)).toEqual({ status: 415, code: 'GW_UNSUPPORTED_MEDIA_TYPE' });
   });
 

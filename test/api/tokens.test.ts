@@ -38,7 +38,9 @@ describe('Coze tokens per user', () => {
   it('N concurrent first requests of one user make one exchange; each user gets their own', async () => {
     gw = await startTestGateway();
     const users = await Promise.all([1, 2, 3].map(() => visitorWithName(gw!.url)));
-    await Promise.all(users.flatMap((u) => Array.from({ length: 8 }, (_, i) => chat(gw!.url, u.token, `hi ${i}`))));
+    await Promise.all(
+      users.flatMap((u) => Array.from({ length: 8 }, (_, i) => chat(gw!.url, u.token, `hi ${i}`))),
+    );
     for (const u of users) expect(exchangesOf(gw)[u.sessionName]).toBe(1);
     expect(await metric(gw, 'coze_token_exchanges_total')).toBeGreaterThanOrEqual(3);
   });

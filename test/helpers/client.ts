@@ -12,7 +12,13 @@ export async function visitor(base: string): Promise<string> {
   return ((await r.json()) as { token: string }).token;
 }
 
-export function post(base: string, path: string, token: string | undefined, body: unknown, init: RequestInit = {}) {
+export function post(
+  base: string,
+  path: string,
+  token: string | undefined,
+  body: unknown,
+  init: RequestInit = {},
+) {
   return fetch(`${base}${path}`, {
     method: 'POST',
     ...init,

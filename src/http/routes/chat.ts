@@ -44,7 +44,11 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
     return reply.send({
       ...base,
       usage: r.usage
-        ? { input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, total_tokens: r.usage.totalTokens }
+        ? {
+            input_tokens: r.usage.inputTokens,
+            output_tokens: r.usage.outputTokens,
+            total_tokens: r.usage.totalTokens,
+          }
         : null,
       suggestions: r.suggestions,
     });

@@ -10,7 +10,9 @@ function limitOf(raw: unknown, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new GatewayError('GW_INVALID_REQUEST', { message: `limit must be a whole number from 1 to ${max}.` });
+    throw new GatewayError('GW_INVALID_REQUEST', {
+      message: `limit must be a whole number from 1 to ${max}.`,
+    });
   }
   return n;
 }

@@ -13,7 +13,11 @@ const signedSessionBody = z.object({
 });
 
 function answer(s: IssuedSession) {
-  return { token: s.token, user_id: s.session.userId, expires_at: new Date(s.session.expiresAt).toISOString() };
+  return {
+    token: s.token,
+    user_id: s.session.userId,
+    expires_at: new Date(s.session.expiresAt).toISOString(),
+  };
 }
 
 export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
