@@ -7,7 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests start real servers on loopback; keep the 2-core machine from thrashing.
     maxWorkers: 2,
-    reporters: process.env.CI ? ['default', 'junit'] : ['default'],
-    outputFile: { junit: 'test-results/junit.xml' },
+    // CI reads test-results/vitest.json to print its closing line (scripts/test-summary.mjs).
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

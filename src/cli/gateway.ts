@@ -7,12 +7,9 @@ import { buildApp } from '../http/index.js';
 import { Sessions } from '../identity/index.js';
 import { type Ledger, openLedger } from '../ledger/index.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
-import { type Simulator, startSimulator } from '../simulator/index.js';
+import { DEFAULT_BOT_ID, type Simulator, startSimulator } from '../simulator/index.js';
 import { MemoryStore, type Store, storeTokenCache } from '../state/index.js';
 import { TurnRunner } from '../turns/index.js';
-
-/** The bot of the built-in simulator. */
-export const SIMULATOR_BOT_ID = '7500000000000000001';
 
 export interface Gateway {
   url: string;
@@ -170,7 +167,7 @@ async function resolveUpstream(config: Readonly<Config>, logger: Logger): Promis
   );
   return {
     baseUrl: simulator.url,
-    botId: config.coze.botId ?? SIMULATOR_BOT_ID,
+    botId: config.coze.botId ?? DEFAULT_BOT_ID,
     jwt: {
       clientId,
       keyId,

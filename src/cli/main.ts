@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { openLedger } from '../ledger/index.js';
-import { startSimulator } from '../simulator/index.js';
+import { DEFAULT_BOT_ID, startSimulator } from '../simulator/index.js';
 import { startGateway } from './gateway.js';
 
 const HELP = `coze-gateway: a self-hosted gateway between your website's chat and Coze
@@ -74,7 +74,7 @@ async function simulator(args: string[]): Promise<number> {
   });
   process.stdout.write(
     `Coze simulator listening on ${sim.url}\n` +
-      `  try: COZE_BASE_URL=${sim.url} COZE_PAT=${pat} COZE_BOT_ID=7500000000000000001 coze-gateway start\n`,
+      `  try: COZE_BASE_URL=${sim.url} COZE_PAT=${pat} COZE_BOT_ID=${DEFAULT_BOT_ID} coze-gateway start\n`,
   );
   const stop = () => void sim.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

@@ -23,6 +23,7 @@ import { createDispatcher } from './server.js';
 import { Sleeper } from './sleeper.js';
 import { Store } from './store.js';
 
+export { DEFAULT_BOT_ID } from './conversations.js';
 export type { Faults } from './faults.js';
 
 export interface SimulatorOptions {
