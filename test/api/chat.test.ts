@@ -232,3 +232,36 @@ describe('a browser that goes away', () => {
     }
   });
 });
+
+describe('CANCEL_ON_DISCONNECT=true', () => {
+  it('cancels the chat at Coze when the browser goes away, and records the turn canceled', async () => {
+    const g = await startTestGateway({ CANCEL_ON_DISCONNECT: 'true', SIMULATOR_DELTA_DELAY_MS: '30' });
+    try {
+      const token = await visitor(g.url);
+      const ac = new AbortController();
+      const res = await post(g.url, '/v1/chat/stream', token, { message: '#long 40' }, { signal: ac.signal });
+      let turnId = '';
+      await readSse(res, (e) => {
+        if (e.event === 'turn') turnId = (e.data as { turn_id: string }).turn_id;
+        if (e.event === 'delta') ac.abort();
+      }).catch(() => {});
+      const db = () => new Database(g.dbPath, { readonly: true });
+      const row = await until(() => {
+        const d = db();
+        const t = d.prepare('select * from turns where id = ?').get(turnId) as
+          | Record<string, unknown>
+          | undefined;
+        d.close();
+        return t && t.status !== 'pending' ? t : undefined;
+      });
+      expect(row.status).toBe('canceled');
+      expect(row.error_code).toBe('GW_CANCELED');
+      expect(String(row.answer).split(' ').length).toBeLessThan(40);
+      // The conversation is free again at once: the next question is answered.
+      const next = await chat(g.url, token, 'next', String(row.conversation_id));
+      expect(next.body.answer).toBe('You said: next');
+    } finally {
+      await g.stop();
+    }
+  });
+});
