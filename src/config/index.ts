@@ -1,1 +1,8 @@
-export { type Config, ConfigError, type DatabaseConfig, type JwtAppConfig, loadConfig } from './load.js';
+export {
+  type Config,
+  ConfigError,
+  type DatabaseConfig,
+  type JwtAppConfig,
+  loadConfig,
+  type RedisConfig,
+} from './load.js';

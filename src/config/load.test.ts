@@ -44,6 +44,18 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c.coze.timeouts)).toBe(true);
   });
 
+  it('reads PostgreSQL, MySQL and Redis URLs, keeping passwords out of the redacted form', () => {
+    const pg = loadConfig({
+      DATABASE_URL: 'postgres://gw:s3cret@db.internal:5432/coze',
+      REDIS_URL: 'redis://:pw@r:6379/2',
+    });
+    expect(pg.database).toMatchObject({ kind: 'postgres', poolMax: 10, migrate: true, retentionDays: 0 });
+    expect(pg.database.redactedUrl).toBe('postgres://gw:***@db.internal:5432/coze');
+    expect(pg.redis?.redactedUrl).toBe('redis://:***@r:6379/2');
+    expect(loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1/test' }).database.kind).toBe('mysql');
+    expect(loadConfig({}).redis).toBeUndefined();
+  });
+
   it('talks to Coze with a PAT and a bot id', () => {
     const c = loadConfig({
       COZE_PAT: 'pat_x',
@@ -84,7 +96,10 @@ describe('loadConfig', () => {
     [{ COZE_PAT: 'pat_x', COZE_BOT_ID: 'my-bot' }, /^COZE_BOT_ID must be the bot's numeric id/],
     [{ GATEWAY_SECRET: 'short' }, /^GATEWAY_SECRET must be at least 16 characters/],
     [{ GATEWAY_VISITORS: 'maybe' }, /^GATEWAY_VISITORS must be true or false/],
-    [{ DATABASE_URL: 'oracle://x' }, /^DATABASE_URL scheme "oracle" is not supported/],
+    [{ DATABASE_URL: 'oracle://x/db' }, /^DATABASE_URL scheme "oracle" is not supported; use postgres:\/\//],
+    [{ DATABASE_URL: 'postgres://u@localhost' }, /^DATABASE_URL must name the database/],
+    [{ REDIS_URL: 'http://localhost:6379' }, /^REDIS_URL scheme "http" is not supported; use redis:\/\//],
+    [{ DATABASE_POOL_MAX: '0' }, /^DATABASE_POOL_MAX must be a whole number from 1/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
   ])('refuses %o', (env, message) => {
     expect(failure(env as Record<string, string>)).toMatch(message);

@@ -17,7 +17,28 @@ export interface JwtAppConfig {
   ttlSeconds: number;
 }
 
-export type DatabaseConfig = { kind: 'sqlite'; url: string; path: string };
+export interface DatabaseConfig {
+  kind: 'sqlite' | 'postgres' | 'mysql';
+  /** As given (may hold a password: never log it; see `redactedUrl`). */
+  url: string;
+  /** The URL with any password replaced by `***`, for messages and logs. */
+  redactedUrl: string;
+  /** SQLite only: the file (or `:memory:`). */
+  path?: string;
+  poolMax: number;
+  connectTimeoutMs: number;
+  /** Run migrations at start (`coze-gateway migrate` runs them on their own). */
+  migrate: boolean;
+  /** Delete turns (and conversations left without turns) older than this many days; 0 keeps all. */
+  retentionDays: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  redactedUrl: string;
+  keyPrefix: string;
+  connectTimeoutMs: number;
+}
 
 export interface Config {
   server: { port: number; host: string; bodyLimitBytes: number; trustProxy: boolean; sseHeartbeatMs: number };
@@ -35,6 +56,8 @@ export interface Config {
     simulator: { deltaDelayMs: number };
   };
   database: DatabaseConfig;
+  /** Shared state for several instances; absent: state lives in this process's memory. */
+  redis?: RedisConfig;
   identity: { secret?: string; visitors: boolean; sessionTtlSeconds: number };
   turns: { maxMessageChars: number; lockWaitMs: number; timeoutMs: number; cancelOnDisconnect: boolean };
 }
@@ -87,7 +110,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       simulator: { deltaDelayMs: e.SIMULATOR_DELTA_DELAY_MS },
     },
-    database: parseDatabaseUrl(e.DATABASE_URL),
+    database: parseDatabase(e),
+    redis: parseRedis(e),
     identity: { secret: e.GATEWAY_SECRET, visitors: e.GATEWAY_VISITORS, sessionTtlSeconds: e.SESSION_TTL },
     turns: {
       maxMessageChars: e.MAX_MESSAGE_CHARS,
@@ -174,17 +198,69 @@ function checkRsaPkcs8(pem: string, setting: string): void {
   if (type !== 'rsa') throw new ConfigError(`${setting} is a ${type} key, not RSA; ${fix}`);
 }
 
-function parseDatabaseUrl(raw: string): DatabaseConfig {
+const DATABASE_SCHEMES: Record<string, 'postgres' | 'mysql'> = {
+  'postgres:': 'postgres',
+  'postgresql:': 'postgres',
+  'mysql:': 'mysql',
+  'mariadb:': 'mysql',
+};
+
+function parseDatabase(e: Env): DatabaseConfig {
+  const raw = e.DATABASE_URL;
+  const common = {
+    poolMax: e.DATABASE_POOL_MAX,
+    connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    migrate: e.DATABASE_MIGRATE,
+    retentionDays: e.RETENTION_DAYS,
+  };
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '')
       throw new ConfigError('DATABASE_URL sqlite: needs a path, e.g. sqlite:./data/coze-gateway.db');
-    return { kind: 'sqlite', url: raw, path };
+    return { kind: 'sqlite', url: raw, redactedUrl: raw, path, ...common };
   }
-  const scheme = raw.split(':')[0];
-  throw new ConfigError(
-    `DATABASE_URL scheme "${scheme}" is not supported yet; use sqlite:<path> (e.g. sqlite:./data/coze-gateway.db)`,
-  );
+  const url = parseServiceUrl('DATABASE_URL', raw, Object.keys(DATABASE_SCHEMES));
+  if (url.pathname.length <= 1) {
+    throw new ConfigError(
+      `DATABASE_URL must name the database, e.g. ${url.protocol}//user@host/coze_gateway`,
+    );
+  }
+  return { kind: DATABASE_SCHEMES[url.protocol], url: raw, redactedUrl: redact(url), ...common };
+}
+
+function parseRedis(e: Env): RedisConfig | undefined {
+  if (!e.REDIS_URL) return undefined;
+  const url = parseServiceUrl('REDIS_URL', e.REDIS_URL, ['redis:', 'rediss:']);
+  return {
+    url: e.REDIS_URL,
+    redactedUrl: redact(url),
+    keyPrefix: e.REDIS_KEY_PREFIX,
+    connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
+  };
+}
+
+function parseServiceUrl(setting: string, raw: string, schemes: string[]): URL {
+  const expected = schemes.map((s) => `${s}//`).join(', ');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${setting} is not a URL; use one of ${expected}`);
+  }
+  if (!schemes.includes(url.protocol)) {
+    const hint = setting === 'DATABASE_URL' ? ', or sqlite:<path>' : '';
+    throw new ConfigError(
+      `${setting} scheme "${url.protocol.slice(0, -1)}" is not supported; use ${expected}${hint}`,
+    );
+  }
+  return url;
+}
+
+function redact(url: URL): string {
+  if (!url.password) return url.href;
+  const copy = new URL(url.href);
+  copy.password = '***';
+  return copy.href;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -14,7 +14,7 @@ export interface OpenLedgerOptions {
 
 /** Opens the ledger named by DATABASE_URL. Throws a plain Error naming the database when it cannot. */
 export async function openLedger(config: DatabaseConfig, o: OpenLedgerOptions = {}): Promise<Ledger> {
-  const db = new Kysely<Database>({ dialect: sqliteDialect(config.path) });
+  const db = new Kysely<Database>({ dialect: sqliteDialect(config.path!) });
   try {
     if (o.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
   } catch (err) {
