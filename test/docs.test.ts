@@ -84,3 +84,10 @@ describe('docs/architecture.md dependency rules', () => {
     expect(broken).toEqual([]);
   });
 });
+
+describe('docs/deploy/nginx.conf', () => {
+  it('is quoted in the README exactly as the tests run it', () => {
+    const conf = readFileSync(join(root, 'docs/deploy/nginx.conf'), 'utf8');
+    expect(readme).toContain(`\`\`\`nginx\n${conf}\`\`\``);
+  });
+});

@@ -8,7 +8,7 @@ import { Sessions } from '../identity/index.js';
 import { type Ledger, openLedger } from '../ledger/index.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
 import { DEFAULT_BOT_ID, type Simulator, startSimulator } from '../simulator/index.js';
-import { MemoryStore, type Store, storeTokenCache } from '../state/index.js';
+import { openStore, type Store, storeTokenCache } from '../state/index.js';
 import { TurnRunner } from '../turns/index.js';
 
 export interface Gateway {
@@ -33,9 +33,18 @@ export interface StartOptions {
 export async function startGateway(config: Readonly<Config>, o: StartOptions = {}): Promise<Gateway> {
   const logger = createLogger(config.log.level, o.logDestination);
   const metrics = createMetrics();
+  // The parts that may be unreachable come first, so a bad DATABASE_URL or REDIS_URL stops
+  // start-up with one line before anything else has started.
   const ledger = await openLedger(config.database);
-  const store: Store = new MemoryStore();
-  const cleanups: Array<() => Promise<void>> = [() => ledger.close(), () => store.close()];
+  const cleanups: Array<() => Promise<void>> = [() => ledger.close()];
+  let store: Store;
+  try {
+    store = await openStore(config.redis);
+  } catch (e) {
+    await ledger.close();
+    throw e;
+  }
+  cleanups.push(() => store.close());
 
   try {
     const upstream = await resolveUpstream(config, logger);
@@ -127,6 +136,22 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
     for (const c of cleanups.reverse()) await c().catch(() => {});
     throw e;
   }
+}
+
+/** Deletes turns older than RETENTION_DAYS now and every hour (every instance may; it is idempotent). */
+function scheduleRetention(ledger: Ledger, days: number, logger: Logger): { stop(): void } {
+  if (days <= 0) return { stop() {} };
+  const sweep = () =>
+    ledger.deleteOlderThan(days).then(
+      (r) => {
+        if (r.turns || r.conversations) logger.info({ ...r, days }, 'retention: deleted old turns');
+      },
+      (err) => logger.warn({ err }, 'retention sweep failed; will try again in an hour'),
+    );
+  void sweep();
+  const timer = setInterval(sweep, 3_600_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 interface Upstream {

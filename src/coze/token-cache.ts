@@ -8,10 +8,22 @@ export interface CachedToken {
   refreshAt?: number;
 }
 
+/** The right to refresh one session_name's token, held by one caller across all instances. */
+export interface RefreshLease {
+  /** A fenced write: stores the token only while the lease is held; false when it was lost. */
+  commit(token: CachedToken): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 export interface TokenCache {
   get(sessionName: string): Promise<CachedToken | undefined>;
   set(sessionName: string, token: CachedToken): Promise<void>;
   delete(sessionName: string): Promise<void>;
+  /**
+   * A cache shared by several instances offers this so only one of them refreshes a session_name's
+   * token at a time. Undefined: another holder has it. The lease lapses after `ttlMs` if not released.
+   */
+  acquireRefresh?(sessionName: string, ttlMs: number): Promise<RefreshLease | undefined>;
 }
 
 /** Above this many entries, expired ones are swept on `set`. */

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../simulator/index.js';
 import { jwtCredentials, PAT, sleep, startTestSimulator, uniqueSession } from './testing.js';
-import type { TokenCache } from './token-cache.js';
+import type { CachedToken, TokenCache } from './token-cache.js';
 import { createTokenProvider, refreshMarginMs } from './token-provider.js';
 
 describe('refreshMarginMs (§2.2: like the Go/Java SDKs, scaled down for tiny TTLs)', () => {
@@ -138,5 +138,22 @@ describe('OAuth JWT against the simulator', () => {
     };
     const p = createTokenProvider({ baseUrl: sim.url, jwt: jwtCredentials(), cache: broken });
     expect(await p.getToken(uniqueSession('broken-cache'))).toMatchObject({ source: 'oauth' });
+  });
+
+  it('a cache whose refresh lease fails is used without one', async () => {
+    const tokens = new Map<string, CachedToken>();
+    const cache: TokenCache = {
+      get: async (s) => tokens.get(s),
+      set: async (s, t) => void tokens.set(s, t),
+      delete: async (s) => void tokens.delete(s),
+      acquireRefresh: () => Promise.reject(new Error('redis down')),
+    };
+    const p = createTokenProvider({ baseUrl: sim.url, jwt: jwtCredentials(), cache });
+    const s = uniqueSession('lease-fails');
+    const first = await p.getToken(s);
+    expect(first).toMatchObject({ source: 'oauth' });
+    expect(tokens.get(s)?.token).toBe(first.token);
+    expect((await p.getToken(s)).token).toBe(first.token);
+    expect(sim.stats().tokenExchangesBySession[s]).toBe(1);
   });
 });

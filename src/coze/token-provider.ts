@@ -1,9 +1,15 @@
 // Access tokens per session_name: OAuth JWT exchange, cached, refreshed early, single-flight, with the
-// PAT as fallback (coze-protocol.md §2.1, §2.2).
+// PAT as fallback (coze-protocol.md §2.1, §2.2). With a shared cache, one refresh per session_name
+// across all instances (a lease in the cache; the others wait for its token).
 import { createAgent } from './http.js';
 import { createAssertionSigner, type JwtAppCredentials } from './jwt.js';
 import { exchangeJwt } from './oauth.js';
-import { type CachedToken, createMemoryTokenCache, type TokenCache } from './token-cache.js';
+import {
+  type CachedToken,
+  createMemoryTokenCache,
+  type RefreshLease,
+  type TokenCache,
+} from './token-cache.js';
 
 export interface TokenProviderOptions {
   /** The Coze REST base, e.g. https://api.coze.cn; the JWT `aud` is its host (with port, like cozepy). */
@@ -20,6 +26,13 @@ export interface TokenProviderOptions {
   now?: () => number;
   /** How long a PAT fallback is used before OAuth is tried again (default 30 s). */
   patFallbackMs?: number;
+  /**
+   * With a shared cache (`cache.acquireRefresh`): how long one instance's refresh lease lives, and
+   * so how long the others wait for its token before exchanging themselves (default 10 s).
+   */
+  refreshLeaseMs?: number;
+  /** How often an instance waiting for another's refresh looks in the cache (default 30 ms). */
+  refreshPollMs?: number;
 }
 
 export interface TokenProvider {
@@ -31,6 +44,10 @@ export interface TokenProvider {
 const MAX_TTL_SECONDS = 86_399; // §2.2 step 3
 const DEFAULT_PAT_FALLBACK_MS = 30_000;
 const UNKNOWN_MARGIN_MS = 30_000;
+const DEFAULT_REFRESH_LEASE_MS = 10_000;
+const DEFAULT_REFRESH_POLL_MS = 30;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** §2.2: Go/Java refresh `margin` before expiry (30 s for ttl >= 600, 10 s >= 60, 5 s >= 30); below, a fifth. */
 export function refreshMarginMs(ttlMs: number): number {
@@ -59,6 +76,8 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
   const signer = createAssertionSigner(jwt, new URL(opts.baseUrl).host);
   const agent = createAgent(5_000);
   const inflight = new Map<string, Promise<CachedToken>>();
+  const leaseMs = opts.refreshLeaseMs ?? DEFAULT_REFRESH_LEASE_MS;
+  const pollMs = opts.refreshPollMs ?? DEFAULT_REFRESH_POLL_MS;
 
   async function exchange(sessionName: string): Promise<CachedToken> {
     const started = performance.now();
@@ -75,10 +94,44 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
     return { token: r.accessToken, expiresAt: r.expiresAt, source: 'oauth', refreshAt: r.expiresAt - margin };
   }
 
+  const fresh = (t: CachedToken | undefined): t is CachedToken =>
+    t !== undefined && now() < (t.refreshAt ?? t.expiresAt - UNKNOWN_MARGIN_MS);
+  // A failing cache (e.g. Redis down) must not stop answers: read it as a miss.
+  const read = (sessionName: string) => cache.get(sessionName).catch(() => undefined);
+
   async function resolve(sessionName: string): Promise<CachedToken> {
-    // A failing cache (e.g. Redis down) must not stop answers: read it as a miss.
-    const cached = await cache.get(sessionName).catch(() => undefined);
-    if (cached && now() < (cached.refreshAt ?? cached.expiresAt - UNKNOWN_MARGIN_MS)) return cached;
+    const cached = await read(sessionName);
+    if (fresh(cached)) return cached;
+    if (!cache.acquireRefresh) return refresh(sessionName, cached);
+    // A shared cache: one refresh per session_name across all instances. Wait for another
+    // instance's refresh for as long as its lease lives; if it ends without a token, take over.
+    const giveUpAt = Date.now() + leaseMs;
+    for (;;) {
+      const lease = await cache.acquireRefresh(sessionName, leaseMs).catch(() => null);
+      if (lease === null) return refresh(sessionName, cached);
+      if (lease) return refreshHolding(sessionName, lease);
+      if (Date.now() >= giveUpAt) return refresh(sessionName, cached);
+      await sleep(pollMs);
+      const written = await read(sessionName);
+      if (fresh(written)) return written;
+    }
+  }
+
+  async function refreshHolding(sessionName: string, lease: RefreshLease): Promise<CachedToken> {
+    try {
+      const latest = await read(sessionName); // another instance may have written it just before
+      if (fresh(latest)) return latest;
+      return await refresh(sessionName, latest, (t) => lease.commit(t));
+    } finally {
+      await lease.release().catch(() => {});
+    }
+  }
+
+  async function refresh(
+    sessionName: string,
+    cached: CachedToken | undefined,
+    write: (t: CachedToken) => Promise<unknown> = (t) => cache.set(sessionName, t),
+  ): Promise<CachedToken> {
     let token: CachedToken;
     try {
       token = await exchange(sessionName);
@@ -90,7 +143,7 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
       const until = now() + (opts.patFallbackMs ?? DEFAULT_PAT_FALLBACK_MS);
       token = { token: pat, expiresAt: until, source: 'pat', refreshAt: until };
     }
-    await cache.set(sessionName, token).catch(() => {});
+    await write(token).catch(() => {});
     return token;
   }
 

@@ -1,4 +1,6 @@
 export { type AcquireOptions, acquireLock, type Lock } from './lock.js';
 export { MemoryStore } from './memory-store.js';
+export { openStore, type RedisConnection } from './open.js';
+export { RedisStore, type RedisStoreOptions } from './redis-store.js';
 export type { Store } from './store.js';
-export { type StoredToken, storeTokenCache } from './token-cache.js';
+export { type RefreshLease, type StoredToken, storeTokenCache } from './token-cache.js';

@@ -40,6 +40,18 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async setIfHeld(
+    lockKey: string,
+    owner: string,
+    key: string,
+    value: string,
+    ttlMs: number,
+  ): Promise<boolean> {
+    if (this.live(lockKey)?.value !== owner) return false;
+    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    return true;
+  }
+
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
   }

@@ -12,6 +12,11 @@ export interface Store {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Deletes only when the current value equals `value` (releasing a lock one still holds). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /**
+   * Sets `key` only while `lockKey` holds `owner` (a fenced write: a holder whose lock expired and
+   * was taken by another cannot overwrite the newer holder's result). True when it was set.
+   */
+  setIfHeld(lockKey: string, owner: string, key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** Resolves when the backend answers (for /ready). */
   ping(): Promise<void>;

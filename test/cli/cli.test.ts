@@ -1,66 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chatStream, deltas, post, readSse, visitor } from '../helpers/client.js';
-
-const root = join(import.meta.dirname, '../..');
-const main = join(root, 'dist/cli/main.js');
-
-beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'pipe' });
-});
-
-/** The environment a user would have: nothing of ours but what the test sets. */
-function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
-}
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startCli(extra: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [main, 'start'], {
-    env: env({ PORT: '0', HOST: '127.0.0.1', SIMULATOR_DELTA_DELAY_MS: '5', ...extra }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no listening line in time:\n${out}`)), 15_000);
-    child.stdout!.on('data', () => {
-      const m = /coze-gateway is listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]);
-      }
-    });
-    void exited.then((code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-  return { child, url, output: () => out, exited };
-}
-
-function runCli(args: string[], extra: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [main, ...args], {
-      env: env(extra),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { MAIN as main, runCli, startGatewayProcess as startCli } from '../helpers/processes.js';
 
 describe('coze-gateway start', () => {
   it('serves the demo page and a visitor chats with the simulator, which says so in the log and on the page', async () => {
@@ -81,8 +25,7 @@ describe('coze-gateway start', () => {
       const b = await visitor(gw.url);
       expect(deltas((await chatStream(gw.url, b, 'what is my name?')).events)).not.toContain('Zhang San');
     } finally {
-      gw.child.kill('SIGTERM');
-      expect(await gw.exited).toBe(0);
+      expect(await gw.stop()).toBe(0);
     }
   });
 
