@@ -4,6 +4,8 @@ import type { Store } from './store.js';
 export interface Lock {
   readonly key: string;
   readonly owner: string;
+  /** Renews the lock for `ttlMs` while this holder still owns it. False when it was lost. */
+  extend(ttlMs: number): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -28,7 +30,12 @@ export async function acquireLock(store: Store, key: string, o: AcquireOptions):
   const retryMs = o.retryMs ?? 50;
   for (;;) {
     if (await store.setIfAbsent(key, owner, o.ttlMs)) {
-      return { key, owner, release: async () => void (await store.deleteIfEquals(key, owner)) };
+      return {
+        key,
+        owner,
+        extend: (ttlMs) => store.setIfHeld(key, owner, key, owner, ttlMs),
+        release: async () => void (await store.deleteIfEquals(key, owner)),
+      };
     }
     if (Date.now() + retryMs > deadline || o.signal?.aborted) return undefined;
     await new Promise((r) => setTimeout(r, retryMs));

@@ -8,6 +8,13 @@ import { acquireLock, type Lock, type Store } from '../state/index.js';
 import { AnswerAccumulator } from './answer.js';
 import { TurnEventLog } from './events.js';
 
+/**
+ * The turn lock lives this long unless renewed; it is renewed every third of it while the turn
+ * runs. A conversation whose instance died is free again within this time, not after a whole
+ * turn timeout.
+ */
+export const TURN_LOCK_TTL_MS = 30_000;
+
 export interface TurnSettings {
   botId: string;
   maxMessageChars: number;
@@ -97,7 +104,7 @@ export class TurnRunner {
     }
 
     const lock = await acquireLock(store, `turn-lock:${conversation.id}`, {
-      ttlMs: settings.timeoutMs + 30_000,
+      ttlMs: TURN_LOCK_TTL_MS,
       waitMs: settings.lockWaitMs,
     });
     if (!lock) throw new GatewayError('GW_CONVERSATION_BUSY');
@@ -150,6 +157,12 @@ export class TurnRunner {
       turn.log.push({ event: 'delta', data: { text } });
     });
     const timer = setTimeout(() => turn.stop('timeout'), settings.timeoutMs);
+    const renew = setInterval(() => {
+      lock.extend(TURN_LOCK_TTL_MS).then(
+        (held) => held || logger.warn({ turnId: turn.turnId }, 'turn lock was lost while the turn ran'),
+        (err) => logger.warn({ err, turnId: turn.turnId }, 'turn lock could not be renewed'),
+      );
+    }, TURN_LOCK_TTL_MS / 3);
     let logId: string | undefined;
     let error: GatewayError | undefined;
     try {
@@ -159,6 +172,7 @@ export class TurnRunner {
       logId ??= error.logId;
     } finally {
       clearTimeout(timer);
+      clearInterval(renew);
     }
     if (turn.stopReason === 'canceled' && acc.chatId && !acc.ending) {
       // Stop Coze too, so the company is not billed for an answer nobody will read.
