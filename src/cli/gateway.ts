@@ -8,7 +8,7 @@ import { Sessions } from '../identity/index.js';
 import { type Ledger, openLedger } from '../ledger/index.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
 import { DEFAULT_BOT_ID, type Simulator, startSimulator } from '../simulator/index.js';
-import { openStore, type Store, storeTokenCache } from '../state/index.js';
+import { openStore, RateLimiter, type Store, storeTokenCache } from '../state/index.js';
 import { TurnRunner } from '../turns/index.js';
 
 export interface Gateway {
@@ -89,14 +89,9 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
       store,
       logger,
       metrics,
-      settings: {
-        botId: upstream.botId,
-        maxMessageChars: config.turns.maxMessageChars,
-        lockWaitMs: config.turns.lockWaitMs,
-        timeoutMs: config.turns.timeoutMs,
-      },
+      settings: { lockWaitMs: config.turns.lockWaitMs, timeoutMs: config.turns.timeoutMs },
     });
-    const sessions = new Sessions(store, config.identity.sessionTtlSeconds);
+    const sessions = new Sessions(store);
     const app = buildApp({
       config,
       logger,
@@ -107,7 +102,8 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
       store,
       tokens,
       upstream: { mode: config.coze.mode, baseUrl: upstream.baseUrl },
-      appId: 'default',
+      apps: new Map(config.apps.map((a) => [a.id, a])),
+      limiter: new RateLimiter(store),
     });
     await app.listen({ port: config.server.port, host: config.server.host });
     const { port } = app.server.address() as AddressInfo;
@@ -156,7 +152,6 @@ function scheduleRetention(ledger: Ledger, days: number, logger: Logger): { stop
 
 interface Upstream {
   baseUrl: string;
-  botId: string;
   jwt?: Config['coze']['jwt'];
   pat?: string;
   simulator?: Simulator;
@@ -170,7 +165,6 @@ async function resolveUpstream(config: Readonly<Config>, logger: Logger): Promis
   if (config.coze.mode === 'coze') {
     return {
       baseUrl: config.coze.baseUrl,
-      botId: config.coze.botId!,
       jwt: config.coze.jwt,
       pat: config.coze.pat,
     };
@@ -184,6 +178,7 @@ async function resolveUpstream(config: Readonly<Config>, logger: Logger): Promis
       { clientId, keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
     ],
     pats: [pat],
+    botIds: [...new Set([DEFAULT_BOT_ID, ...config.apps.map((a) => a.botId)])],
     deltaDelayMs: config.coze.simulator.deltaDelayMs,
   });
   logger.warn(
@@ -192,7 +187,6 @@ async function resolveUpstream(config: Readonly<Config>, logger: Logger): Promis
   );
   return {
     baseUrl: simulator.url,
-    botId: config.coze.botId ?? DEFAULT_BOT_ID,
     jwt: {
       clientId,
       keyId,

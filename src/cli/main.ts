@@ -84,9 +84,10 @@ async function simulator(args: string[]): Promise<number> {
 
 async function migrate(): Promise<number> {
   const config = loadConfig();
-  const ledger = await openLedger(config.database);
+  // Migrates even when DATABASE_MIGRATE=false: that setting is for start-up, this is the tool.
+  const ledger = await openLedger(config.database, { migrate: true });
   await ledger.close();
-  process.stdout.write(`database ${config.database.url} is up to date\n`);
+  process.stdout.write(`database ${config.database.redactedUrl} is up to date\n`);
   return 0;
 }
 

@@ -1,3 +1,4 @@
+export { APP_DEFAULTS, type AppConfig, DEFAULT_RATE_LIMITS, type RateRule } from './apps.js';
 export {
   type Config,
   ConfigError,
@@ -5,4 +6,5 @@ export {
   type JwtAppConfig,
   loadConfig,
   type RedisConfig,
+  SIMULATOR_BOT_ID,
 } from './load.js';

@@ -1,6 +1,10 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { type AppConfig, DEFAULT_RATE_LIMITS, loadAppsFile } from './apps.js';
 import { type Env, envSchema } from './schema.js';
+
+/** The built-in simulator's bot (src/simulator DEFAULT_BOT_ID; a test keeps the two equal). */
+export const SIMULATOR_BOT_ID = '7500000000000000001';
 
 /** A setting is wrong. The message is one line: the setting, what is wrong, what to do. */
 export class ConfigError extends Error {
@@ -58,8 +62,11 @@ export interface Config {
   database: DatabaseConfig;
   /** Shared state for several instances; absent: state lives in this process's memory. */
   redis?: RedisConfig;
-  identity: { secret?: string; visitors: boolean; sessionTtlSeconds: number };
-  turns: { maxMessageChars: number; lockWaitMs: number; timeoutMs: number; cancelOnDisconnect: boolean };
+  /** The apps (tenants); the env-only setup is one app, `default`. */
+  apps: readonly AppConfig[];
+  /** Guards admin endpoints (compared in constant time); unset: admin endpoints are off. */
+  adminToken?: string;
+  turns: { lockWaitMs: number; timeoutMs: number; cancelOnDisconnect: boolean };
 }
 
 /** Reads and validates the configuration. Throws ConfigError on the first bad setting. */
@@ -112,15 +119,59 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     database: parseDatabase(e),
     redis: parseRedis(e),
-    identity: { secret: e.GATEWAY_SECRET, visitors: e.GATEWAY_VISITORS, sessionTtlSeconds: e.SESSION_TTL },
+    apps: parseApps(e),
+    adminToken: e.GATEWAY_ADMIN_TOKEN,
     turns: {
-      maxMessageChars: e.MAX_MESSAGE_CHARS,
       lockWaitMs: e.TURN_LOCK_WAIT_MS,
       timeoutMs: e.TURN_TIMEOUT_MS,
       cancelOnDisconnect: e.CANCEL_ON_DISCONNECT,
     },
   };
   return deepFreeze(config);
+}
+
+function parseApps(e: Env): AppConfig[] {
+  if (e.GATEWAY_CONFIG) {
+    try {
+      return loadAppsFile(e.GATEWAY_CONFIG);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+  const origins = (e.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const o of origins) {
+    let ok = false;
+    try {
+      ok = new URL(o).origin === o;
+    } catch {}
+    if (!ok) {
+      throw new ConfigError(
+        `ALLOWED_ORIGINS: "${o}" is not an origin; list them like https://shop.example.com,https://www.example.com`,
+      );
+    }
+  }
+  return [
+    {
+      id: 'default',
+      botId: e.COZE_BOT_ID ?? SIMULATOR_BOT_ID,
+      secrets: [e.GATEWAY_SECRET, e.GATEWAY_SECRET_PREVIOUS].filter((x): x is string => x !== undefined),
+      allowedOrigins: origins,
+      visitors: e.GATEWAY_VISITORS,
+      sessionTtlSeconds: e.SESSION_TTL,
+      maxMessageChars: e.MAX_MESSAGE_CHARS,
+      maxConversationsPerUser: e.MAX_CONVERSATIONS_PER_USER,
+      ipAllowlist: [],
+      rateLimits: {
+        user: e.RATE_LIMIT_USER ?? DEFAULT_RATE_LIMITS.user,
+        ip: e.RATE_LIMIT_IP ?? DEFAULT_RATE_LIMITS.ip,
+        app: e.RATE_LIMIT_APP ?? DEFAULT_RATE_LIMITS.app,
+        sessionsPerIp: e.RATE_LIMIT_SESSIONS_PER_IP ?? DEFAULT_RATE_LIMITS.sessionsPerIp,
+      },
+    },
+  ];
 }
 
 function parseBaseUrl(raw: string): string {

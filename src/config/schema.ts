@@ -31,6 +31,24 @@ const bool = (name: string, fallback: boolean) =>
       return z.NEVER;
     });
 
+/** `<per minute>/<burst>`, e.g. `60/10`. */
+const rate = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const m = /^\s*(\d{1,7})\s*\/\s*(\d{1,7})\s*$/.exec(v);
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be <per minute>/<burst>, e.g. 60/10 (got "${v}")`,
+        });
+        return z.NEVER;
+      }
+      return { perMinute: Number(m[1]), burst: Number(m[2]) };
+    });
+
 const optionalString = z
   .string()
   .optional()
@@ -64,10 +82,19 @@ export const envSchema = z.object({
   REDIS_URL: optionalString,
   REDIS_KEY_PREFIX: z.string().optional().default('cg:'),
   REDIS_CONNECT_TIMEOUT_MS: int('REDIS_CONNECT_TIMEOUT_MS', 100, 120_000, 5000),
+  GATEWAY_CONFIG: optionalString,
   GATEWAY_SECRET: optionalString,
+  GATEWAY_SECRET_PREVIOUS: optionalString,
   GATEWAY_VISITORS: bool('GATEWAY_VISITORS', true),
+  GATEWAY_ADMIN_TOKEN: optionalString,
+  ALLOWED_ORIGINS: optionalString,
   SESSION_TTL: int('SESSION_TTL', 1, 30 * 86400, 86400),
   MAX_MESSAGE_CHARS: int('MAX_MESSAGE_CHARS', 1, 100_000, 4000),
+  MAX_CONVERSATIONS_PER_USER: int('MAX_CONVERSATIONS_PER_USER', 1, 100_000, 100),
+  RATE_LIMIT_USER: rate('RATE_LIMIT_USER'),
+  RATE_LIMIT_IP: rate('RATE_LIMIT_IP'),
+  RATE_LIMIT_APP: rate('RATE_LIMIT_APP'),
+  RATE_LIMIT_SESSIONS_PER_IP: rate('RATE_LIMIT_SESSIONS_PER_IP'),
   BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024, 64 * 1024),
   TURN_LOCK_WAIT_MS: int('TURN_LOCK_WAIT_MS', 0, 120_000, 5000),
   TURN_TIMEOUT_MS: int('TURN_TIMEOUT_MS', 1000, 3_600_000, 600_000),

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { AppDeps } from './context.js';
+import { installCors } from './cors.js';
 import { installErrorHandling } from './errors.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -44,6 +45,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   installErrorHandling(app, deps.metrics);
+  installCors(app, deps);
   healthRoutes(app, deps);
   sessionRoutes(app, deps);
   chatRoutes(app, deps);

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Config } from '../config/index.js';
+import type { AppConfig, Config } from '../config/index.js';
 import type { TokenProvider } from '../coze/index.js';
 import { GatewayError } from '../errors.js';
 import type { Session, Sessions } from '../identity/index.js';
@@ -7,6 +7,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
 import type { Store } from '../state/index.js';
 import type { TurnRunner } from '../turns/index.js';
+import { checkOrigin } from './apps.js';
 
 /** Everything the routes use, built once by the composition root (src/cli/gateway.ts). */
 export interface AppDeps {
@@ -20,14 +21,31 @@ export interface AppDeps {
   tokens: TokenProvider;
   /** Where the upstream is, for /v1/meta and the demo page. */
   upstream: { mode: 'coze' | 'simulator'; baseUrl: string };
-  /** The app id of the env-only setup. */
-  appId: string;
+  /** The apps (tenants), by id. */
+  apps: ReadonlyMap<string, AppConfig>;
+  /** Rate limits over the shared Store (exact across instances with Redis). */
+  limiter: {
+    check(
+      rules: { name: string; key: string; capacity: number; refillPerSecond: number }[],
+    ): Promise<{ allowed: true } | { allowed: false; rule: string; retryAfterSeconds: number }>;
+  };
 }
 
-/** The session of an `Authorization: Bearer <session token>` request. */
-export function requireSession(deps: AppDeps, req: FastifyRequest): Promise<Session> {
+/**
+ * The session of an `Authorization: Bearer <session token>` request, with its app. A browser
+ * request must come from an origin the app allows (a visitor's: the page it was made for).
+ */
+export async function requireSession(
+  deps: AppDeps,
+  req: FastifyRequest,
+): Promise<{ session: Session; app: AppConfig }> {
   const header = req.headers.authorization;
   if (!header) throw new GatewayError('GW_UNAUTHENTICATED');
   const m = /^Bearer\s+(\S+)$/i.exec(header);
-  return deps.sessions.verify(m?.[1]);
+  const session = await deps.sessions.verify(m?.[1]);
+  const app = deps.apps.get(session.appId);
+  // An app removed from the configuration takes its sessions with it.
+  if (!app) throw new GatewayError('GW_SESSION_EXPIRED');
+  checkOrigin(req, app, session);
+  return { session, app };
 }

@@ -9,6 +9,10 @@ export interface Session {
   userId: string;
   kind: 'user' | 'visitor';
   name?: string;
+  /** Business context the host signed (order id, page, membership…): sent to Coze with each turn. */
+  context?: Record<string, string>;
+  /** Visitors only: the page origin the session was made for; it is refused from any other. */
+  origin?: string;
   /** Epoch ms. */
   expiresAt: number;
 }
@@ -40,20 +44,17 @@ export function cozeIdentity(s: Pick<Session, 'appId' | 'kind' | 'userId'>): {
  * each token, so a dump of the Store does not hand out usable tokens.
  */
 export class Sessions {
-  constructor(
-    private readonly store: Store,
-    private readonly ttlSeconds: number,
-  ) {}
+  constructor(private readonly store: Store) {}
 
-  async issue(s: Omit<Session, 'expiresAt'>): Promise<IssuedSession> {
+  async issue(s: Omit<Session, 'expiresAt'>, ttlSeconds: number): Promise<IssuedSession> {
     const token = `gws_${randomBytes(32).toString('base64url')}`;
-    const session: Session = { ...s, expiresAt: Date.now() + this.ttlSeconds * 1000 };
-    await this.store.set(key(token), JSON.stringify(session), this.ttlSeconds * 1000);
+    const session: Session = { ...s, expiresAt: Date.now() + ttlSeconds * 1000 };
+    await this.store.set(key(token), JSON.stringify(session), ttlSeconds * 1000);
     return { token, session };
   }
 
-  issueVisitor(appId: string): Promise<IssuedSession> {
-    return this.issue({ appId, userId: newId('v'), kind: 'visitor' });
+  issueVisitor(appId: string, origin: string | undefined, ttlSeconds: number): Promise<IssuedSession> {
+    return this.issue({ appId, userId: newId('v'), kind: 'visitor', origin }, ttlSeconds);
   }
 
   /** The session behind a bearer token; GW_UNAUTHENTICATED / GW_SESSION_EXPIRED otherwise. */

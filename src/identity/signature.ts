@@ -10,11 +10,11 @@ export function signRequest(secret: string, timestamp: number | string, rawBody:
 }
 
 /**
- * Checks X-Gateway-Timestamp and X-Gateway-Signature over the raw body, in constant time.
- * Throws GW_STALE_TIMESTAMP or GW_BAD_SIGNATURE.
+ * Checks X-Gateway-Timestamp and X-Gateway-Signature over the raw body, in constant time, against
+ * each active secret (two during a rotation). Throws GW_STALE_TIMESTAMP or GW_BAD_SIGNATURE.
  */
 export function verifySignature(
-  secret: string,
+  secrets: readonly string[],
   timestampHeader: string | undefined,
   signatureHeader: string | undefined,
   rawBody: string,
@@ -28,9 +28,12 @@ export function verifySignature(
   if (Math.abs(nowSeconds - Number(timestampHeader)) > SIGNATURE_WINDOW_SECONDS) {
     throw new GatewayError('GW_STALE_TIMESTAMP');
   }
-  const expected = Buffer.from(signRequest(secret, timestampHeader, rawBody));
   const given = Buffer.from(signatureHeader ?? '');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new GatewayError('GW_BAD_SIGNATURE');
+  let ok = false;
+  for (const secret of secrets) {
+    const expected = Buffer.from(signRequest(secret, timestampHeader, rawBody));
+    // Every secret is tried (no early exit), so timing does not tell which one matched.
+    if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
   }
+  if (!ok) throw new GatewayError('GW_BAD_SIGNATURE');
 }

@@ -1,4 +1,6 @@
-export { type ConversationRecord, Ledger, type TurnOutcome, type TurnRecord, type Usage } from './ledger.js';
+export { Ledger } from './ledger.js';
 export { migrateToLatest } from './migrations.js';
-export { openLedger } from './open.js';
+export { type OpenLedgerOptions, openLedger } from './open.js';
+export type { ConversationRecord, TurnOutcome, TurnRecord, Usage } from './records.js';
+export type { Deleted } from './retention.js';
 export { TERMINAL_STATUSES, type TurnStatus } from './schema.js';

@@ -1,53 +1,15 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { GatewayError } from '../errors.js';
-import type { Database, TurnStatus } from './schema.js';
-
-export interface ConversationRecord {
-  id: string;
-  appId: string;
-  userId: string;
-  cozeConversationId: string;
-  title: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-}
-
-export interface TurnRecord {
-  id: string;
-  appId: string;
-  conversationId: string;
-  userId: string;
-  question: string;
-  answer: string | null;
-  status: TurnStatus;
-  errorCode: string | null;
-  usage: Usage | null;
-  cozeChatId: string | null;
-  cozeLogId: string | null;
-  latencyMs: number | null;
-  firstTokenMs: number | null;
-  createdAt: number;
-  finishedAt: number | null;
-}
-
-export interface TurnOutcome {
-  status: Exclude<TurnStatus, 'pending'>;
-  answer: string;
-  errorCode?: string;
-  usage?: Usage;
-  cozeChatId?: string;
-  cozeLogId?: string;
-  latencyMs: number;
-  firstTokenMs?: number;
-}
-
-const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+import {
+  type ConversationRecord,
+  type TurnOutcome,
+  type TurnRecord,
+  titleOf,
+  toConversation,
+  toTurn,
+} from './records.js';
+import { type Deleted, deleteOlderThan } from './retention.js';
+import type { Database } from './schema.js';
 
 /**
  * The record of conversations and turns. Every read is scoped by app and user where a user asks,
@@ -63,6 +25,7 @@ export class Ledger {
       app_id: c.appId,
       user_id: c.userId,
       coze_conversation_id: c.cozeConversationId,
+      coze_user: c.cozeUser,
       title: null,
       created_at: c.createdAt,
       updated_at: c.createdAt,
@@ -101,6 +64,43 @@ export class Ledger {
     return rows.map(toConversation);
   }
 
+  /** How many conversations the user has in this app (to cap them). */
+  async countConversations(appId: string, userId: string): Promise<number> {
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('conversations')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow(),
+    );
+    return Number(row.n);
+  }
+
+  /**
+   * Gives every conversation (and its turns) of one user to another user of the same app, e.g. a
+   * visitor who logged in. Returns the number of conversations moved.
+   */
+  async moveConversations(appId: string, fromUserId: string, toUserId: string): Promise<number> {
+    return this.run(() =>
+      this.db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('turns')
+          .set({ user_id: toUserId })
+          .where('app_id', '=', appId)
+          .where('user_id', '=', fromUserId)
+          .execute();
+        const res = await tx
+          .updateTable('conversations')
+          .set({ user_id: toUserId })
+          .where('app_id', '=', appId)
+          .where('user_id', '=', fromUserId)
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows);
+      }),
+    );
+  }
+
   /** Writes the question with status `pending`; called before Coze is. Titles a new conversation. */
   async startTurn(t: {
     id: string;
@@ -136,7 +136,7 @@ export class Ledger {
           .execute();
         await tx
           .updateTable('conversations')
-          .set({ updated_at: now, title: sql<string>`coalesce(title, ${t.question.slice(0, 80)})` })
+          .set({ updated_at: now, title: sql<string>`coalesce(title, ${titleOf(t.question)})` })
           .where('id', '=', t.conversationId)
           .execute();
       }),
@@ -216,6 +216,15 @@ export class Ledger {
     return Number(res.numUpdatedRows);
   }
 
+  /**
+   * Retention: deletes turns created more than `days` days ago (a pending turn never), then the
+   * conversations left without turns that were last active before the same cutoff.
+   */
+  async deleteOlderThan(days: number): Promise<Deleted> {
+    if (!(days > 0)) throw new RangeError(`deleteOlderThan needs a number of days above 0 (got ${days})`);
+    return this.run(() => deleteOlderThan(this.db, days));
+  }
+
   async ping(): Promise<void> {
     await this.run(() => sql`select 1`.execute(this.db));
   }
@@ -231,44 +240,4 @@ export class Ledger {
       throw new GatewayError('GW_LEDGER_UNAVAILABLE', { cause });
     }
   }
-}
-
-function toConversation(r: Selectable<Database['conversations']>): ConversationRecord {
-  return {
-    id: r.id,
-    appId: r.app_id,
-    userId: r.user_id,
-    cozeConversationId: r.coze_conversation_id,
-    title: r.title,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function toTurn(r: Selectable<Database['turns']>): TurnRecord {
-  const total = num(r.total_tokens);
-  return {
-    id: r.id,
-    appId: r.app_id,
-    conversationId: r.conversation_id,
-    userId: r.user_id,
-    question: r.question,
-    answer: r.answer,
-    status: r.status,
-    errorCode: r.error_code,
-    usage:
-      total === null
-        ? null
-        : {
-            inputTokens: num(r.input_tokens) ?? 0,
-            outputTokens: num(r.output_tokens) ?? 0,
-            totalTokens: total,
-          },
-    cozeChatId: r.coze_chat_id,
-    cozeLogId: r.coze_log_id,
-    latencyMs: num(r.latency_ms),
-    firstTokenMs: num(r.first_token_ms),
-    createdAt: Number(r.created_at),
-    finishedAt: num(r.finished_at),
-  };
 }

@@ -1,20 +1,66 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import {
+  type ColumnDataType,
+  type Expression,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  MysqlAdapter,
+  PostgresAdapter,
+  sql,
+} from 'kysely';
 
 // Migrations live in code (not files read at run time) so that the bundled build carries them.
-// Column types are chosen to mean the same on SQLite, PostgreSQL and MySQL: ids are varchar(64)
-// (MySQL cannot index TEXT), texts are text, times are bigint epoch milliseconds.
+// One set for every database. Column types mean the same on SQLite, PostgreSQL and MySQL: ids are
+// varchar(64) (MySQL cannot index TEXT), times are bigint epoch milliseconds, and the long texts
+// (question, answer) are `text`, except on MySQL where TEXT holds only 64 KB: there `mediumtext`
+// (16 MB). MySQL tables are utf8mb4 (emoji) with a binary, no-pad collation, so that ids and user
+// ids compare exactly, as they do elsewhere: "Bob" is not "bob", and "bob " is not "bob".
+
+type Flavor = 'sqlite' | 'postgres' | 'mysql';
+
+function flavorOf(db: Kysely<unknown>): Flavor {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof MysqlAdapter) return 'mysql';
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  return 'sqlite';
+}
+
+const longText = (f: Flavor): ColumnDataType | Expression<unknown> =>
+  f === 'mysql' ? sql`mediumtext` : 'text';
+
+/** Table options: on MySQL the engine, the character set and an exact collation; nothing elsewhere. */
+async function tableOptions(db: Kysely<unknown>, f: Flavor) {
+  if (f !== 'mysql') return sql``;
+  const { rows } = await sql<{ v: string }>`select version() as v`.execute(db);
+  const version = rows[0]?.v ?? '';
+  // MariaDB: utf8mb4_nopad_bin; MySQL 8: utf8mb4_0900_bin (no pad); older MySQL: utf8mb4_bin.
+  const collation = /mariadb/i.test(version)
+    ? 'utf8mb4_nopad_bin'
+    : Number.parseInt(version, 10) >= 8
+      ? 'utf8mb4_0900_bin'
+      : 'utf8mb4_bin';
+  return sql.raw(`engine = InnoDB default character set = utf8mb4 collate = ${collation}`);
+}
+
 const migrations: Record<string, Migration> = {
   '0001_conversations_and_turns': {
     async up(db: Kysely<unknown>) {
+      const f = flavorOf(db);
+      const options = await tableOptions(db, f);
       await db.schema
         .createTable('conversations')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('app_id', 'varchar(64)', (c) => c.notNull())
         .addColumn('user_id', 'varchar(191)', (c) => c.notNull())
         .addColumn('coze_conversation_id', 'varchar(64)', (c) => c.notNull())
+        // The Coze identity (session_name = user_id) the conversation was made under: it stays
+        // when the conversation moves to another user (a visitor who logged in).
+        .addColumn('coze_user', 'varchar(255)', (c) => c.notNull())
         .addColumn('title', 'varchar(255)')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .modifyEnd(options)
         .execute();
       await db.schema
         .createIndex('conversations_by_user')
@@ -27,8 +73,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('app_id', 'varchar(64)', (c) => c.notNull())
         .addColumn('conversation_id', 'varchar(64)', (c) => c.notNull())
         .addColumn('user_id', 'varchar(191)', (c) => c.notNull())
-        .addColumn('question', 'text', (c) => c.notNull())
-        .addColumn('answer', 'text')
+        .addColumn('question', longText(f), (c) => c.notNull())
+        .addColumn('answer', longText(f))
         .addColumn('status', 'varchar(16)', (c) => c.notNull())
         .addColumn('error_code', 'varchar(64)')
         .addColumn('input_tokens', 'integer')
@@ -40,6 +86,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('first_token_ms', 'integer')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('finished_at', 'bigint')
+        .modifyEnd(options)
         .execute();
       await db.schema
         .createIndex('turns_by_conversation')
@@ -51,6 +98,16 @@ const migrations: Record<string, Migration> = {
     async down(db: Kysely<unknown>) {
       await sql`drop table turns`.execute(db);
       await sql`drop table conversations`.execute(db);
+    },
+  },
+  // Retention (Ledger.deleteOlderThan) finds old turns by age alone.
+  '0002_turns_by_age': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('turns_by_age').on('turns').column('created_at').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      const drop = db.schema.dropIndex('turns_by_age');
+      await (flavorOf(db) === 'mysql' ? drop.on('turns') : drop).execute();
     },
   },
 };

@@ -1,40 +1,52 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { DatabaseConfig } from '../config/index.js';
+import { createDialect } from './dialects/index.js';
 import { Ledger } from './ledger.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
+import { startFailure } from './start-failure.js';
 
 export interface OpenLedgerOptions {
-  /** Run migrations (default true; `coze-gateway migrate` runs them on their own). */
+  /**
+   * Run migrations now. Default: DATABASE_MIGRATE (`config.migrate`). `false` never migrates;
+   * `true` migrates even when DATABASE_MIGRATE is off (`coze-gateway migrate`).
+   */
   migrate?: boolean;
 }
 
-/** Opens the ledger named by DATABASE_URL. Throws a plain Error naming the database when it cannot. */
+/**
+ * Opens the ledger named by DATABASE_URL: checks the connection with a real query, then migrates.
+ * When the database cannot be used it fails within about DATABASE_CONNECT_TIMEOUT_MS with a plain
+ * Error of one line naming the setting, the URL without its password, and the reason.
+ */
 export async function openLedger(config: DatabaseConfig, o: OpenLedgerOptions = {}): Promise<Ledger> {
-  const db = new Kysely<Database>({ dialect: sqliteDialect(config.path!) });
+  const db = new Kysely<Database>({ dialect: createDialect(config) });
   try {
-    if (o.migrate !== false) await migrateToLatest(db as Kysely<unknown>);
+    await probe(db, config.connectTimeoutMs);
   } catch (err) {
-    await db.destroy();
-    throw new Error(`DATABASE_URL ${config.url}: migrations failed: ${(err as Error).message}`);
+    void db.destroy().catch(() => {});
+    throw startFailure(config, err);
+  }
+  if (o.migrate ?? config.migrate) {
+    try {
+      await migrateToLatest(db as Kysely<unknown>);
+    } catch (err) {
+      await db.destroy().catch(() => {});
+      throw startFailure(config, err, 'migrations failed');
+    }
   }
   return new Ledger(db);
 }
 
-function sqliteDialect(path: string): SqliteDialect {
-  let sqlite: Sqlite.Database;
+/** `select 1`, bounded in time even if a driver's own connect timeout did not fire. */
+async function probe(db: Kysely<Database>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs + 500);
+  });
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    sqlite = new Sqlite(path);
-  } catch (err) {
-    throw new Error(`DATABASE_URL sqlite:${path} cannot be opened: ${(err as Error).message}`);
+    await Promise.race([sql`select 1`.execute(db), late]);
+  } finally {
+    clearTimeout(timer);
   }
-  // WAL lets readers (history) run while a turn writes; NORMAL sync is safe under WAL.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database: sqlite });
 }

@@ -12,6 +12,7 @@ export interface ConversationsTable {
   app_id: string;
   user_id: string;
   coze_conversation_id: string;
+  coze_user: string;
   title: string | null;
   created_at: Millis;
   updated_at: Millis;

@@ -41,7 +41,11 @@ export function longAnswer(words: number): string {
   return Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]).join(' ');
 }
 
-export function reply(text: string, memory: BotMemory): BotReply {
+/**
+ * `variables` are the chat's `custom_variables`, which a real bot's prompt reads as `{{name}}`:
+ * `#vars` answers with them, so tests can see what reached the bot.
+ */
+export function reply(text: string, memory: BotMemory, variables: Record<string, string> = {}): BotReply {
   const order = ORDER.exec(text);
   if (order?.[1]) return { kind: 'tool', orderId: order[1] };
   if (ASK_NAME_ZH.test(text)) {
@@ -57,6 +61,12 @@ export function reply(text: string, memory: BotMemory): BotReply {
     return { kind: 'answer', zh: told.zh, text: answer, rememberName: told.name };
   }
   if (/#markdown/i.test(text)) return { kind: 'answer', zh: false, text: MARKDOWN_ANSWER };
+  if (/#vars/i.test(text)) {
+    const listed = Object.keys(variables)
+      .sort()
+      .map((k) => `${k}=${variables[k]}`);
+    return { kind: 'answer', zh: false, text: `Variables: ${listed.join(', ') || '(none)'}` };
+  }
   const long = LONG.exec(text);
   if (long?.[1]) return { kind: 'answer', zh: false, text: longAnswer(Number(long[1])) };
   return { kind: 'answer', zh: false, text: `You said: ${text}` };

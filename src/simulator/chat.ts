@@ -127,7 +127,7 @@ export async function createChat(ctx: SimContext, rc: AuthedRequest): Promise<vo
     conv,
     chat,
     stream,
-    reply: reply(question, conv.memory),
+    reply: reply(question, conv.memory, toMetadata(b.custom_variables)),
     question,
     continuation: false,
     failAfter: lower.includes('#fail') ? MAGIC_AFTER_DELTAS : ctx.faults.takeChatFail(),

@@ -7,7 +7,8 @@
 //   #cut       the stream's socket is destroyed after 2 deltas, no `done` (the chat completes in the background)
 //   #slow      200 ms between deltas
 // Bot triggers: "my name is X" / "I am X" / "我叫X" / "我的名字是X"; "what is my name?" / "我叫什么";
-//   "where is my order 42" (tool call get_order_status); "#markdown"; "#long N" (N words); else "You said: …".
+//   "where is my order 42" (tool call get_order_status); "#markdown"; "#long N" (N words);
+//   "#vars" (lists the chat's custom_variables); else "You said: …".
 //
 // Test knobs: setFaults()/resetFaults(), or over HTTP without auth:
 //   POST /_simulator/faults (JSON Partial<Faults>), GET|DELETE /_simulator/faults,

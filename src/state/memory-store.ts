@@ -1,4 +1,5 @@
-import type { Store } from './store.js';
+import { type BucketState, checkBuckets, judge, msUntilFull, refill } from './rate-limit-bucket.js';
+import type { BucketLimit, BucketRequest, ConsumeResult, Store } from './store.js';
 
 interface Entry {
   value: string;
@@ -56,6 +57,29 @@ export class MemoryStore implements Store {
     this.entries.delete(key);
   }
 
+  async consume(key: string, limit: BucketLimit, cost = 1): Promise<ConsumeResult> {
+    return (await this.consumeAll([{ key, limit, cost }]))[0];
+  }
+
+  async consumeAll(requests: readonly BucketRequest[]): Promise<ConsumeResult[]> {
+    const buckets = checkBuckets(requests);
+    // No await from here on: the read-check-write below is atomic within the one JS thread.
+    const now = Date.now();
+    const levels = buckets.map((b) => refill(this.bucket(b.key), b, now));
+    const take = buckets.every((b, i) => judge(levels[i].tokens, b, false).allowed);
+    if (take) {
+      buckets.forEach((b, i) => {
+        const tokens = Math.max(0, levels[i].tokens - b.cost);
+        const fullInMs = msUntilFull(tokens, b);
+        // Bucket state shares the key space, as a Redis hash does: delete() resets a bucket.
+        if (fullInMs === 0) this.entries.delete(b.key);
+        else
+          this.entries.set(b.key, { value: `${tokens} ${levels[i].at}`, expiresAt: levels[i].at + fullInMs });
+      });
+    }
+    return buckets.map((b, i) => judge(levels[i].tokens, b, take));
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
@@ -70,6 +94,17 @@ export class MemoryStore implements Store {
       return undefined;
     }
     return e;
+  }
+
+  /** The stored bucket at `key`, or undefined when there is none (a full bucket). */
+  private bucket(key: string): BucketState | undefined {
+    const raw = this.live(key)?.value;
+    if (raw === undefined) return undefined;
+    const [tokens, at] = raw.split(' ').map(Number);
+    if (!(Number.isFinite(tokens) && Number.isFinite(at))) {
+      throw new TypeError(`key ${key} holds a value that is not a rate-limit bucket`);
+    }
+    return { tokens, at };
   }
 
   private sweep(): void {

@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { GatewayError } from '../errors.js';
-import type { Store } from './store.js';
+import { type CheckedBucket, checkBuckets } from './rate-limit-bucket.js';
+import { CONSUME_BUCKETS } from './rate-limit-lua.js';
+import type { BucketLimit, BucketRequest, ConsumeResult, Store } from './store.js';
 
 export interface RedisStoreOptions {
   /** redis:// or rediss:// URL (may hold a password: never put it in a message). */
@@ -102,6 +104,20 @@ export class RedisStore implements Store {
     return this.run(async () => void (await this.client.del(this.k(key))));
   }
 
+  async consume(key: string, limit: BucketLimit, cost = 1): Promise<ConsumeResult> {
+    return (await this.consumeAll([{ key, limit, cost }]))[0];
+  }
+
+  async consumeAll(requests: readonly BucketRequest[]): Promise<ConsumeResult[]> {
+    // Checked outside run(): a bad limit is the caller's bug (RangeError), not Redis being away.
+    const buckets = checkBuckets(requests);
+    if (buckets.length === 0) return [];
+    const keys = buckets.map((b) => this.k(b.key));
+    const args = buckets.flatMap((b) => [b.capacity, b.refillPerSecond, b.cost]);
+    const reply = await this.run(() => this.client.eval(CONSUME_BUCKETS, keys.length, ...keys, ...args));
+    return bucketResults(reply, buckets);
+  }
+
   ping(): Promise<void> {
     return this.run(async () => void (await this.client.ping()));
   }
@@ -123,4 +139,19 @@ export class RedisStore implements Store {
       throw new GatewayError('GW_STORE_UNAVAILABLE', { cause });
     }
   }
+}
+
+/** The script's flat [allowed, remaining, retryAfterMs, …] reply, one triple per bucket. */
+function bucketResults(reply: unknown, buckets: readonly CheckedBucket[]): ConsumeResult[] {
+  if (!Array.isArray(reply) || reply.length !== buckets.length * 3 || !reply.every(Number.isInteger)) {
+    throw new GatewayError('GW_STORE_UNAVAILABLE', {
+      cause: new Error('unexpected rate-limit script reply'),
+    });
+  }
+  const n = reply as number[];
+  return buckets.map((_, i) => ({
+    allowed: n[3 * i] === 1,
+    remaining: n[3 * i + 1],
+    retryAfterMs: n[3 * i + 2],
+  }));
 }

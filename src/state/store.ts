@@ -1,3 +1,25 @@
+/** A token bucket: holds up to `capacity` tokens, starts full, refills continuously. */
+export interface BucketLimit {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+/** One bucket of a `consumeAll` call; `cost` defaults to 1. */
+export interface BucketRequest {
+  key: string;
+  limit: BucketLimit;
+  cost?: number;
+}
+
+export interface ConsumeResult {
+  /** The bucket had `cost` tokens. */
+  allowed: boolean;
+  /** Whole tokens left in the bucket afterwards. */
+  remaining: number;
+  /** 0 when allowed; else how long until the bucket holds `cost` tokens again (without other use). */
+  retryAfterMs: number;
+}
+
 /**
  * Shared, expiring key-value state: Coze tokens, session tokens, turn locks (and later rate-limit
  * counters, stream buffers, replay caches). One interface, one file per backend: memory (default)
@@ -18,6 +40,19 @@ export interface Store {
    */
   setIfHeld(lockKey: string, owner: string, key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /**
+   * Takes `cost` (default 1) tokens from the bucket at `key` if it has them, else takes none. The
+   * key disappears once the bucket would be full again, so an idle bucket leaves nothing behind.
+   * Throws RangeError for a limit or cost no bucket could serve (cost above capacity, rate <= 0).
+   */
+  consume(key: string, limit: BucketLimit, cost?: number): Promise<ConsumeResult>;
+  /**
+   * Several buckets at once, all or nothing (atomically, on one clock): tokens are taken from every
+   * bucket only when every one has its cost. Results are in request order; a bucket's `allowed`
+   * says whether it alone had the tokens, and when the whole call was refused `remaining` is what
+   * it still holds. Keys must be distinct.
+   */
+  consumeAll(buckets: readonly BucketRequest[]): Promise<ConsumeResult[]>;
   /** Resolves when the backend answers (for /ready). */
   ping(): Promise<void>;
   close(): Promise<void>;

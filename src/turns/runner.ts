@@ -16,10 +16,15 @@ import { TurnEventLog } from './events.js';
 export const TURN_LOCK_TTL_MS = 30_000;
 
 export interface TurnSettings {
-  botId: string;
-  maxMessageChars: number;
   lockWaitMs: number;
   timeoutMs: number;
+}
+
+/** What a turn needs of its app. */
+export interface TurnApp {
+  id: string;
+  botId: string;
+  maxConversationsPerUser: number;
 }
 
 export interface TurnDeps {
@@ -92,7 +97,11 @@ export class TurnRunner {
    * Does everything that can be refused before an answer starts (404, 409, 502, 503 as coded
    * errors), then returns the running turn. Its work continues in the background.
    */
-  async start(session: Session, input: { message: string; conversationId?: string }): Promise<RunningTurn> {
+  async start(
+    session: Session,
+    app: TurnApp,
+    input: { message: string; conversationId?: string },
+  ): Promise<RunningTurn> {
     const { ledger, store, settings } = this.deps;
     let conversation: ConversationRecord;
     if (input.conversationId !== undefined) {
@@ -100,7 +109,7 @@ export class TurnRunner {
       if (!found) throw new GatewayError('GW_NOT_FOUND', { message: 'No such conversation.' });
       conversation = found;
     } else {
-      conversation = await this.createConversation(session);
+      conversation = await this.createConversation(session, app);
     }
 
     const lock = await acquireLock(store, `turn-lock:${conversation.id}`, {
@@ -124,7 +133,7 @@ export class TurnRunner {
     }
     this.running.add(turn);
     turn.log.push({ event: 'turn', data: { turn_id: turn.turnId, conversation_id: conversation.id } });
-    void this.run(turn, session, input.message, lock);
+    void this.run(turn, session, app, input.message, lock);
     return turn;
   }
 
@@ -133,22 +142,32 @@ export class TurnRunner {
     return this.running;
   }
 
-  private async createConversation(session: Session): Promise<ConversationRecord> {
+  private async createConversation(session: Session, app: TurnApp): Promise<ConversationRecord> {
+    const principal = principalOf(session);
+    if (
+      (await this.deps.ledger.countConversations(session.appId, principal)) >= app.maxConversationsPerUser
+    ) {
+      throw new GatewayError('GW_TOO_MANY_CONVERSATIONS');
+    }
     const { sessionName } = cozeIdentity(session);
-    const { conversation } = await this.deps.coze.createConversation({
-      sessionName,
-      botId: this.deps.settings.botId,
-    });
+    const { conversation } = await this.deps.coze.createConversation({ sessionName, botId: app.botId });
     return this.deps.ledger.createConversation({
       id: newId('cv'),
       appId: session.appId,
       userId: principalOf(session),
       cozeConversationId: conversation.id,
+      cozeUser: sessionName,
       createdAt: Date.now(),
     });
   }
 
-  private async run(turn: RunningTurn, session: Session, message: string, lock: Lock): Promise<void> {
+  private async run(
+    turn: RunningTurn,
+    session: Session,
+    app: TurnApp,
+    message: string,
+    lock: Lock,
+  ): Promise<void> {
     const { logger, metrics, settings } = this.deps;
     const started = performance.now();
     let firstTokenMs: number | undefined;
@@ -166,7 +185,7 @@ export class TurnRunner {
     let logId: string | undefined;
     let error: GatewayError | undefined;
     try {
-      logId = await this.converse(turn, session, message, acc);
+      logId = await this.converse(turn, session, app, message, acc);
     } catch (e) {
       error = toGatewayError(e);
       logId ??= error.logId;
@@ -176,7 +195,7 @@ export class TurnRunner {
     }
     if (turn.stopReason === 'canceled' && acc.chatId && !acc.ending) {
       // Stop Coze too, so the company is not billed for an answer nobody will read.
-      const { sessionName } = cozeIdentity(session);
+      const sessionName = turn.conversation.cozeUser;
       await this.deps.coze
         .cancelChat({ sessionName, conversationId: turn.conversation.cozeConversationId, chatId: acc.chatId })
         .catch((e) => logger.warn({ err: e, turnId: turn.turnId }, 'canceling the Coze chat failed'));
@@ -199,14 +218,14 @@ export class TurnRunner {
       .catch((e) => logger.warn({ err: e, turnId: turn.turnId }, 'turn lock release failed'));
     this.running.delete(turn);
 
-    const app = session.appId;
-    metrics.turns.inc({ app, status: outcome.status });
-    metrics.turnSeconds.observe({ app }, latencyMs / 1000);
-    if (firstTokenMs !== undefined) metrics.firstTokenSeconds.observe({ app }, firstTokenMs / 1000);
+    const appLabel = { app: app.id };
+    metrics.turns.inc({ ...appLabel, status: outcome.status });
+    metrics.turnSeconds.observe(appLabel, latencyMs / 1000);
+    if (firstTokenMs !== undefined) metrics.firstTokenSeconds.observe(appLabel, firstTokenMs / 1000);
     const base = { turn_id: turn.turnId, conversation_id: turn.conversation.id };
     const log = {
       turnId: turn.turnId,
-      app,
+      app: app.id,
       status: outcome.status,
       cozeLogId: logId,
       ms: Math.round(latencyMs),
@@ -255,19 +274,26 @@ export class TurnRunner {
   private async converse(
     turn: RunningTurn,
     session: Session,
+    app: TurnApp,
     message: string,
     acc: AnswerAccumulator,
   ): Promise<string | undefined> {
-    const { coze, ledger, settings } = this.deps;
-    const { sessionName, userId } = cozeIdentity(session);
+    const { coze, ledger } = this.deps;
+    // The conversation's own Coze identity: a visitor's conversation keeps it after the visitor
+    // logs in, so Coze still knows the conversation and its context.
+    const sessionName = turn.conversation.cozeUser;
+    const userId = sessionName;
     const conversationId = turn.conversation.cozeConversationId;
     let stream = await this.openChat(turn, () =>
       coze.streamChat({
         sessionName,
         userId,
-        botId: settings.botId,
+        botId: app.botId,
         conversationId,
         message,
+        // Signed business context only: nothing from the browser reaches these fields.
+        customVariables: session.context,
+        metaData: session.context,
         signal: turn.signal,
       }),
     );

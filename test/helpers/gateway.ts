@@ -22,6 +22,10 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     LOG_LEVEL: 'silent',
     DATABASE_URL: `sqlite:${dbPath}`,
     SIMULATOR_DELTA_DELAY_MS: '2',
+    // Tests make many sessions and messages from 127.0.0.1; rate limits have tests of their own.
+    RATE_LIMIT_USER: '100000/100000',
+    RATE_LIMIT_IP: '100000/100000',
+    RATE_LIMIT_SESSIONS_PER_IP: '100000/100000',
     ...env,
   });
   const gw = await startGateway(config);

@@ -32,8 +32,9 @@ export async function startNginx(upstreams: string[]): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'cg-nginx-'));
   const port = await freePort();
   let site = readFileSync(SITE, 'utf8');
-  site = site.replace(/(upstream coze_gateway \{\n)(\s*server [^\n]+\n)+/, (_m, head: string) =>
-    head + upstreams.map((u) => `    server ${new URL(u).host};\n`).join(''),
+  site = site.replace(
+    /(upstream coze_gateway \{\n)(\s*server [^\n]+\n)+/,
+    (_m, head: string) => head + upstreams.map((u) => `    server ${new URL(u).host};\n`).join(''),
   );
   site = site.replace(/listen 80;/, `listen 127.0.0.1:${port};`);
   writeFileSync(join(dir, 'site.conf'), site);
@@ -56,15 +57,20 @@ http {
 }
 `,
   );
-  const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    NGINX,
+    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${out}${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+    if (child.exitCode !== null)
+      throw new Error(`nginx exited: ${out}${readFileSync(join(dir, 'error.log'), 'utf8')}`);
     const ok = await fetch(`${url}/health`).then(
       (r) => r.ok,
       () => false,

@@ -20,7 +20,16 @@ export interface GatewayProcess {
 /** Runs `coze-gateway start` as a child process on a free port; resolves once it listens. */
 export async function startGatewayProcess(extra: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [MAIN, 'start'], {
-    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', SIMULATOR_DELTA_DELAY_MS: '5', ...extra }),
+    env: cleanEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIMULATOR_DELTA_DELAY_MS: '5',
+      // Tests make many sessions and messages from 127.0.0.1; rate limits have tests of their own.
+      RATE_LIMIT_USER: '100000/100000',
+      RATE_LIMIT_IP: '100000/100000',
+      RATE_LIMIT_SESSIONS_PER_IP: '100000/100000',
+      ...extra,
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -56,7 +65,10 @@ export async function startGatewayProcess(extra: Record<string, string>): Promis
 /** Runs a CLI command to its end. */
 export function runCli(args: string[], extra: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: cleanEnv(extra),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

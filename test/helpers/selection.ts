@@ -9,4 +9,5 @@ export function selection(envName: keyof typeof DEFAULTS): string[] {
     .filter(Boolean);
 }
 
-export const selected = (envName: keyof typeof DEFAULTS, name: string): boolean => selection(envName).includes(name);
+export const selected = (envName: keyof typeof DEFAULTS, name: string): boolean =>
+  selection(envName).includes(name);

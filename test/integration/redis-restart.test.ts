@@ -19,7 +19,10 @@ describe.runIf(selected('STORES', 'redis'))('Redis lost and back while serving',
     await redis?.stop();
   });
 
-  const errorOf = async (r: Response) => ({ status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code });
+  const errorOf = async (r: Response) => ({
+    status: r.status,
+    code: ((await r.json()) as { error: { code: string } }).error.code,
+  });
 
   it('answers coded errors while Redis is down, serves normally after, and leaves nothing half-written', async () => {
     const before = await visitor(gw.url);

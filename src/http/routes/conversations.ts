@@ -35,7 +35,7 @@ function messagesOf(t: TurnRecord) {
 
 export function conversationRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/v1/conversations', async (req) => {
-    const session = await requireSession(deps, req);
+    const { session } = await requireSession(deps, req);
     const limit = limitOf((req.query as Record<string, unknown>).limit, 20, 100);
     const list = await deps.ledger.listConversations(session.appId, principalOf(session), limit);
     return {
@@ -49,7 +49,7 @@ export function conversationRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   app.get<{ Params: { id: string } }>('/v1/conversations/:id/messages', async (req) => {
-    const session = await requireSession(deps, req);
+    const { session } = await requireSession(deps, req);
     const limit = limitOf((req.query as Record<string, unknown>).limit, 50, 200);
     // Scoped by app and user: someone else's conversation id is simply not found.
     const c = await deps.ledger.findConversation(session.appId, principalOf(session), req.params.id);

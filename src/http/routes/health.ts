@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { appOf, requireAdmin } from '../apps.js';
 import type { AppDeps } from '../context.js';
 
 type Check = 'ok' | string;
@@ -28,15 +29,41 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  // With GATEWAY_ADMIN_TOKEN set, metrics need it (Prometheus: `authorization.credentials`).
+  app.get('/metrics', async (req, reply) => {
+    if (deps.config.adminToken) requireAdmin(deps, req);
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
 
-  app.get('/v1/meta', async () => ({
-    name: 'coze-gateway',
-    upstream: { mode: deps.upstream.mode, base_url: deps.upstream.baseUrl },
-    visitors: deps.config.identity.visitors,
-    max_message_chars: deps.config.turns.maxMessageChars,
-  }));
+  // What a page needs to know of an app before it has a session (?app=, default `default`).
+  app.get('/v1/meta', async (req) => {
+    const target = appOf(deps, (req.query as { app?: string }).app ?? 'default');
+    return {
+      name: 'coze-gateway',
+      app: target.id,
+      upstream: { mode: deps.upstream.mode, base_url: deps.upstream.baseUrl },
+      visitors: target.visitors,
+      max_message_chars: target.maxMessageChars,
+    };
+  });
+
+  // Admin: the apps as configured, without their secrets.
+  app.get('/admin/apps', async (req) => {
+    requireAdmin(deps, req);
+    return {
+      apps: [...deps.apps.values()].map((a) => ({
+        id: a.id,
+        bot_id: a.botId,
+        allowed_origins: a.allowedOrigins,
+        visitors: a.visitors,
+        secrets: a.secrets.length,
+        session_ttl: a.sessionTtlSeconds,
+        max_message_chars: a.maxMessageChars,
+        max_conversations_per_user: a.maxConversationsPerUser,
+        ip_allowlist: a.ipAllowlist,
+        rate_limits: a.rateLimits,
+      })),
+    };
+  });
 }

@@ -1,16 +1,32 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { AppConfig } from '../../config/index.js';
 import { GatewayError } from '../../errors.js';
-import { type IssuedSession, verifySignature } from '../../identity/index.js';
+import {
+  businessContext,
+  type IssuedSession,
+  ipAllowed,
+  principalOf,
+  type Session,
+  useOnce,
+  verifySignature,
+  verifySsoToken,
+} from '../../identity/index.js';
+import { appOf, checkOrigin, enforce } from '../apps.js';
 import type { AppDeps } from '../context.js';
 import { parseBody, printable } from '../validate.js';
 
+const userId = printable(128).refine((s) => s.trim().length > 0, 'must not be empty');
+
 const signedSessionBody = z.object({
-  user: z.object({
-    id: printable(128).refine((s) => s.trim().length > 0, 'must not be empty'),
-    name: printable(100).optional(),
-  }),
+  app: z.string().max(64).optional(),
+  user: z.object({ id: userId, name: printable(100).optional() }),
+  context: businessContext.optional(),
+  merge_visitor: z.string().max(100).optional(),
 });
+
+const ssoBody = z.object({ token: z.string().min(1).max(8192), app: z.string().max(64).optional() });
+const visitorBody = z.object({ app: z.string().max(64).optional() });
 
 function answer(s: IssuedSession) {
   return {
@@ -20,34 +36,110 @@ function answer(s: IssuedSession) {
   };
 }
 
+/** New sessions from one address are limited (visitors and SSO come from browsers). */
+function limitSessions(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, app: AppConfig) {
+  return enforce(deps, reply, [
+    { name: 'sessions_per_ip', key: `${app.id}:${req.ip}`, rule: app.rateLimits.sessionsPerIp },
+  ]);
+}
+
 export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
-  // The host site's backend vouches for its user: HMAC-SHA256 over "<timestamp>.<raw body>".
+  // The host site's backend vouches for its user: HMAC-SHA256 over "<timestamp>.<raw body>" with
+  // the app's secret; each signature is good once; optionally only from the app's addresses.
   app.post('/v1/sessions', async (req, reply) => {
-    const secret = deps.config.identity.secret;
-    if (!secret) {
+    const body = parseBody(signedSessionBody, req.body);
+    const target = appOf(deps, body.app ?? 'default');
+    if (target.secrets.length === 0) {
       throw new GatewayError('GW_BAD_SIGNATURE', {
-        message: 'Signed sessions are not enabled on this gateway (GATEWAY_SECRET is not set).',
+        message: `Signed sessions are not enabled for app "${target.id}" (it has no secret).`,
       });
     }
+    if (!ipAllowed(req.ip, target.ipAllowlist)) throw new GatewayError('GW_IP_FORBIDDEN');
+    checkOrigin(req, target);
+    const signature = req.headers['x-gateway-signature'] as string | undefined;
     verifySignature(
-      secret,
+      target.secrets,
       req.headers['x-gateway-timestamp'] as string | undefined,
-      req.headers['x-gateway-signature'] as string | undefined,
+      signature,
       req.rawBody ?? '',
     );
-    const body = parseBody(signedSessionBody, req.body);
-    const issued = await deps.sessions.issue({
-      appId: deps.appId,
+    await useOnce(deps.store, target.id, signature!);
+
+    const user: Omit<Session, 'expiresAt'> = {
+      appId: target.id,
       userId: body.user.id,
       kind: 'user',
       name: body.user.name,
-    });
+      context: body.context,
+    };
+    if (body.merge_visitor) await mergeVisitor(deps, body.merge_visitor, user);
+    const issued = await deps.sessions.issue(user, target.sessionTtlSeconds);
     return reply.status(201).send(answer(issued));
   });
 
-  app.post('/v1/sessions/visitor', async (_req, reply) => {
-    if (!deps.config.identity.visitors) throw new GatewayError('GW_VISITORS_DISABLED');
-    const issued = await deps.sessions.issueVisitor(deps.appId);
+  // The host signed an HS256 JWT for its logged-in user (e.g. EverShop's CHATBOT_SSO_SECRET).
+  app.post('/v1/sessions/sso', async (req, reply) => {
+    const body = parseBody(ssoBody, req.body);
+    const target = appOf(deps, body.app ?? audienceOf(body.token) ?? 'default');
+    checkOrigin(req, target);
+    await limitSessions(deps, req, reply, target);
+    const claims = await verifySsoToken(body.token, target.id, target.secrets);
+    const context = claims.context === undefined ? undefined : businessContext.safeParse(claims.context);
+    if (context && !context.success) {
+      throw new GatewayError('GW_SSO_INVALID', {
+        message: 'The SSO token is not valid: its "context" claim is malformed.',
+      });
+    }
+    const issued = await deps.sessions.issue(
+      { appId: target.id, userId: claims.sub, kind: 'user', name: claims.name, context: context?.data },
+      target.sessionTtlSeconds,
+    );
     return reply.status(201).send(answer(issued));
   });
+
+  app.post('/v1/sessions/visitor', async (req, reply) => {
+    const body = req.body === undefined ? {} : parseBody(visitorBody, req.body);
+    const target = appOf(deps, body.app ?? (req.query as { app?: string }).app ?? 'default');
+    if (!target.visitors) throw new GatewayError('GW_VISITORS_DISABLED');
+    checkOrigin(req, target);
+    await limitSessions(deps, req, reply, target);
+    const issued = await deps.sessions.issueVisitor(target.id, req.headers.origin, target.sessionTtlSeconds);
+    return reply.status(201).send(answer(issued));
+  });
+}
+
+/** The app an SSO token names in `aud`, read before verification only to pick the secrets. */
+function audienceOf(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      aud?: unknown;
+    };
+    return typeof payload.aud === 'string' ? payload.aud : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A visitor logged in on the host site: their conversations move to the identified user (same
+ * app only), and the visitor token stops working.
+ */
+async function mergeVisitor(
+  deps: AppDeps,
+  visitorToken: string,
+  user: Omit<Session, 'expiresAt'>,
+): Promise<void> {
+  let visitor: Session;
+  try {
+    visitor = await deps.sessions.verify(visitorToken);
+  } catch {
+    throw new GatewayError('GW_INVALID_REQUEST', {
+      message: 'merge_visitor is not a live visitor session token.',
+    });
+  }
+  if (visitor.kind !== 'visitor' || visitor.appId !== user.appId) {
+    throw new GatewayError('GW_INVALID_REQUEST', { message: 'merge_visitor is not a visitor of this app.' });
+  }
+  await deps.ledger.moveConversations(user.appId, principalOf(visitor), principalOf(user));
+  await deps.sessions.revoke(visitorToken);
 }

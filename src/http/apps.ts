@@ -1,0 +1,70 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/index.js';
+import { GatewayError } from '../errors.js';
+import type { Session } from '../identity/index.js';
+import type { AppDeps } from './context.js';
+
+/** The app by id; GW_UNKNOWN_APP for an id no app has. */
+export function appOf(deps: AppDeps, id: unknown): AppConfig {
+  const app = typeof id === 'string' ? deps.apps.get(id) : undefined;
+  if (!app) throw new GatewayError('GW_UNKNOWN_APP', { message: `No app "${String(id).slice(0, 64)}".` });
+  return app;
+}
+
+/** The origin this gateway is reached at (pages it serves itself are always allowed). */
+export function selfOrigin(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? ''}`;
+}
+
+/**
+ * A browser request (one with an Origin header) must come from a page the app allows, or from
+ * the gateway's own pages; a visitor session only from the page it was made for. Requests with no
+ * Origin (a host's backend, curl) are not browser requests and pass.
+ */
+export function checkOrigin(req: FastifyRequest, app: AppConfig, session?: Session): void {
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  const allowed = origin === selfOrigin(req) || app.allowedOrigins.includes(origin);
+  if (!allowed || (session?.origin !== undefined && session.origin !== origin)) {
+    throw new GatewayError('GW_ORIGIN_FORBIDDEN');
+  }
+}
+
+/** GW_RATE_LIMITED with Retry-After when one of the rules is spent. */
+export async function enforce(
+  deps: AppDeps,
+  reply: FastifyReply,
+  rules: { name: string; key: string; rule: { perMinute: number; burst: number } }[],
+): Promise<void> {
+  const r = await deps.limiter.check(
+    rules.map((x) => ({
+      name: x.name,
+      key: x.key,
+      capacity: x.rule.burst,
+      refillPerSecond: x.rule.perMinute / 60,
+    })),
+  );
+  if (!r.allowed) {
+    reply.header('retry-after', String(r.retryAfterSeconds));
+    throw new GatewayError('GW_RATE_LIMITED', {
+      message: `Too many requests; try again in ${r.retryAfterSeconds} s.`,
+      details: { limit: r.rule, retry_after: r.retryAfterSeconds },
+    });
+  }
+}
+
+/** Admin endpoints need `Authorization: Bearer <GATEWAY_ADMIN_TOKEN>`, compared in constant time. */
+export function requireAdmin(deps: AppDeps, req: FastifyRequest): void {
+  const expected = deps.config.adminToken;
+  if (!expected) {
+    throw new GatewayError('GW_ADMIN_FORBIDDEN', {
+      message: 'Admin endpoints are off (GATEWAY_ADMIN_TOKEN is not set).',
+    });
+  }
+  const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  // Digests have one length, so the comparison takes the same time whatever was sent.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  if (!timingSafeEqual(a, b)) throw new GatewayError('GW_ADMIN_FORBIDDEN');
+}
