@@ -54,6 +54,8 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
     const stale = await ledger.interruptStaleTurns(config.turns.timeoutMs + 60_000);
     if (stale > 0)
       logger.warn({ turns: stale }, 'marked turns left pending by a previous process as interrupted');
+    const retention = scheduleRetention(ledger, config.database.retentionDays, logger);
+    cleanups.push(async () => retention.stop());
 
     const tokens = createTokenProvider({
       baseUrl: upstream.baseUrl,
