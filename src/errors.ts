@@ -41,6 +41,10 @@ export const ERRORS = {
   GW_COZE_RATE_LIMITED: { status: 503, message: 'The assistant is busy; please try again in a moment.' },
   GW_CHAT_FAILED: { status: 502, message: 'The assistant could not answer this time; please try again.' },
   GW_UPSTREAM_UNAVAILABLE: { status: 502, message: 'The assistant is not reachable right now.' },
+  GW_CIRCUIT_OPEN: {
+    status: 503,
+    message: 'The assistant is not reachable right now; please try again shortly.',
+  },
   GW_UPSTREAM_TIMEOUT: { status: 504, message: 'The assistant took too long to answer.' },
   GW_UPSTREAM_TRUNCATED: { status: 502, message: 'The answer was cut off before it was finished.' },
   GW_UPSTREAM_BAD_RESPONSE: {

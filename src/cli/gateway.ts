@@ -8,8 +8,15 @@ import { Sessions } from '../identity/index.js';
 import { type Ledger, openLedger } from '../ledger/index.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
 import { DEFAULT_BOT_ID, type Simulator, startSimulator } from '../simulator/index.js';
-import { openStore, RateLimiter, type Store, storeTokenCache } from '../state/index.js';
-import { TurnRunner } from '../turns/index.js';
+import {
+  type EventStreams,
+  openStore,
+  RateLimiter,
+  RedisEventStreams,
+  type Store,
+  storeTokenCache,
+} from '../state/index.js';
+import { CircuitBreaker, type RecoveryDeps, recoverTurns, TurnRunner } from '../turns/index.js';
 
 export interface Gateway {
   url: string;
@@ -78,6 +85,8 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
       tokens,
       timeouts: {
         connectMs: config.coze.timeouts.connectMs,
+        // Coze sends headers with its first event; both wait the same time.
+        headersMs: config.coze.timeouts.firstEventMs,
         firstEventMs: config.coze.timeouts.firstEventMs,
         idleMs: config.coze.timeouts.idleMs,
       },
@@ -85,14 +94,54 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
         onResponse: ({ path, status }) => metrics.cozeResponses.inc({ path, status: String(status) }),
       },
     });
+    // With Redis, every turn's events are mirrored there so any instance can resume them.
+    let streams: EventStreams | undefined;
+    if (config.redis) {
+      const s = new RedisEventStreams(config.redis.url, config.redis.keyPrefix);
+      streams = s;
+      cleanups.push(() => s.close());
+    }
+    const breaker = new CircuitBreaker(
+      config.turns.breaker.threshold,
+      config.turns.breaker.cooldownMs,
+      (state) =>
+        state === 'open'
+          ? logger.error(
+              { upstream: upstream.baseUrl },
+              'circuit opened: Coze is failing; turns fail fast until a probe succeeds',
+            )
+          : logger.warn({ upstream: upstream.baseUrl }, 'circuit closed: Coze answers again'),
+    );
+    const t = config.turns;
     const runner = new TurnRunner({
       coze,
       ledger,
       store,
+      streams,
+      breaker,
       logger,
       metrics,
-      settings: { lockWaitMs: config.turns.lockWaitMs, timeoutMs: config.turns.timeoutMs },
+      settings: {
+        lockWaitMs: t.lockWaitMs,
+        timeoutMs: t.timeoutMs,
+        resumeRetentionMs: t.resumeRetentionMs,
+        unavailableMessage: t.unavailableMessage,
+        fallbackAnswer: t.fallbackAnswer,
+      },
     });
+    const recovery = scheduleRecovery(
+      {
+        coze,
+        ledger,
+        store,
+        logger,
+        isRunningHere: (id) => runner.isRunning(id),
+        onRecovered: (id) => runner.forget(id),
+        turnTimeoutMs: t.timeoutMs,
+      },
+      t.recoveryIntervalMs,
+    );
+    cleanups.push(async () => recovery.stop());
     const sessions = new Sessions(store);
     const app = buildApp({
       config,
@@ -112,15 +161,17 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
     const url = `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
 
     let closing: Promise<void> | undefined;
-    const close = (graceMs = 10_000) =>
+    const close = (graceMs = config.turns.shutdownGraceMs) =>
       (closing ??= (async () => {
         const t0 = performance.now();
+        recovery.stop();
         const stopped = app.close();
-        const pending = [...runner.active].map((t) => t.result);
+        const pending = runner.active.map((turn) => turn.result);
         await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
-        const cut = runner.active.size;
-        for (const t of runner.active) t.stop('shutdown');
-        await Promise.all([...runner.active].map((t) => t.result));
+        const cut = runner.active.length;
+        // Recorded `interrupted` (GW_INTERRUPTED): recovery reads Coze for them on the next start.
+        for (const turn of runner.active) turn.stop('shutdown');
+        await Promise.all(runner.active.map((turn) => turn.result));
         logger.info(
           { finished: pending.length - cut, interrupted: cut, ms: Math.round(performance.now() - t0) },
           'running turns ended',
@@ -134,6 +185,34 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
     for (const c of cleanups.reverse()) await c().catch(() => {});
     throw e;
   }
+}
+
+/** Recovers abandoned turns now and every `everyMs`, one pass at a time. */
+function scheduleRecovery(deps: RecoveryDeps, everyMs: number): { stop(): void } {
+  let running = false;
+  let stopped = false;
+  const pass = async () => {
+    if (running || stopped) return;
+    running = true;
+    try {
+      const r = await recoverTurns(deps);
+      if (r.recovered || r.interrupted) deps.logger.info(r, 'recovered turns left unfinished');
+    } catch (err) {
+      deps.logger.warn({ err }, 'turn recovery pass failed; will try again');
+    } finally {
+      running = false;
+    }
+  };
+  const first = setTimeout(pass, 0);
+  const timer = setInterval(pass, everyMs);
+  timer.unref();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(timer);
+    },
+  };
 }
 
 /** Deletes turns older than RETENTION_DAYS now and every hour (every instance may; it is idempotent). */

@@ -66,7 +66,20 @@ export interface Config {
   apps: readonly AppConfig[];
   /** Guards admin endpoints (compared in constant time); unset: admin endpoints are off. */
   adminToken?: string;
-  turns: { lockWaitMs: number; timeoutMs: number; cancelOnDisconnect: boolean };
+  turns: {
+    lockWaitMs: number;
+    timeoutMs: number;
+    cancelOnDisconnect: boolean;
+    shutdownGraceMs: number;
+    /** How long a finished turn's events stay available to resume. */
+    resumeRetentionMs: number;
+    recoveryIntervalMs: number;
+    breaker: { threshold: number; cooldownMs: number };
+    /** Shown to users while Coze is unreachable (circuit open). */
+    unavailableMessage?: string;
+    /** Optional text offered instead of an answer while Coze is unreachable. */
+    fallbackAnswer?: string;
+  };
 }
 
 /** Reads and validates the configuration. Throws ConfigError on the first bad setting. */
@@ -125,6 +138,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lockWaitMs: e.TURN_LOCK_WAIT_MS,
       timeoutMs: e.TURN_TIMEOUT_MS,
       cancelOnDisconnect: e.CANCEL_ON_DISCONNECT,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      resumeRetentionMs: e.RESUME_RETENTION_MS,
+      recoveryIntervalMs: e.RECOVERY_INTERVAL_MS,
+      breaker: { threshold: e.BREAKER_THRESHOLD, cooldownMs: e.BREAKER_COOLDOWN_MS },
+      unavailableMessage: e.COZE_UNAVAILABLE_MESSAGE,
+      fallbackAnswer: e.COZE_FALLBACK_ANSWER,
     },
   };
   return deepFreeze(config);

@@ -1,4 +1,5 @@
-// The Coze client the gateway uses: conversations and chat v3 (coze-protocol.md §3, §4.2).
+// The Coze client the gateway uses: conversations, chat v3, workflows and chatflows
+// (coze-protocol.md §3, §4.2, §5).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../errors.js';
 import { badResponse, CozeUpstreamError } from './error-map.js';
@@ -7,6 +8,7 @@ import { DEFAULT_TIMEOUTS, type Envelope, type Timeouts } from './http.js';
 import type { TokenProvider } from './token-provider.js';
 import { createTransport } from './transport.js';
 import type { Chat, ChatStream, Conversation, Message } from './types.js';
+import { createWorkflowMethods, type WorkflowMethods } from './workflows.js';
 
 export interface CozeClientOptions {
   baseUrl: string;
@@ -40,7 +42,7 @@ export interface PollOptions {
   signal?: AbortSignal;
 }
 
-export interface CozeClient {
+export interface CozeClient extends WorkflowMethods {
   createConversation(
     p: { sessionName: string; botId?: string; metaData?: Record<string, string> },
     signal?: AbortSignal,
@@ -60,10 +62,11 @@ export interface CozeClient {
 const RUNNING: ReadonlySet<string> = new Set(['created', 'in_progress']);
 
 export function createCozeClient(opts: CozeClientOptions): CozeClient {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const t = createTransport({
     baseUrl: opts.baseUrl,
     tokens: opts.tokens,
-    timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
+    timeouts,
     onResponse: opts.hooks?.onResponse,
   });
 
@@ -81,6 +84,8 @@ export function createCozeClient(opts: CozeClientOptions): CozeClient {
   const chatQuery = (p: ChatRef) => ({ conversation_id: p.conversationId, chat_id: p.chatId });
 
   const client: CozeClient = {
+    ...createWorkflowMethods(t, timeouts.workflowRunMs),
+
     async createConversation(p, signal) {
       const env = await t.json({
         sessionName: p.sessionName,

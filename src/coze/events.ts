@@ -16,13 +16,17 @@ const MESSAGE_EVENTS: ReadonlySet<string> = new Set<MessageEventName>([
   'conversation.audio.delta',
 ]);
 
-/** An event whose data could not be read; `detail` (may hold user text) is for logs only. */
+/**
+ * An event whose data could not be read; `detail` (may hold user text) is for logs only.
+ * `lost`: the data was fine but the event ids show that events were lost before it (§5.2).
+ */
 export class InvalidEventError extends Error {
   constructor(
     readonly event: string,
     readonly detail: string,
+    readonly lost = false,
   ) {
-    super(`invalid data in SSE event "${event}"`);
+    super(lost ? `SSE events lost before "${event}"` : `invalid data in SSE event "${event}"`);
     this.name = 'InvalidEventError';
   }
 }
@@ -64,7 +68,8 @@ export function toChatEvent(event: string, data: string): ChatEvent {
   return { type: 'unknown', event, data: json };
 }
 
-function toDone(data: string): ChatEvent {
+/** §3.3 rule 5 / §5.2 / §5.4: the data of `done` / `Done`, whatever form it takes. */
+export function toDone(data: string): { type: 'done'; debugUrl?: string } {
   try {
     const json: unknown = JSON.parse(data);
     if (isRecord(json) && typeof json.debug_url === 'string')

@@ -11,6 +11,8 @@ export interface Timeouts {
   firstEventMs: number;
   idleMs: number;
   requestMs: number;
+  /** Whole-request limit of a sync workflow run or resume (§5.1: the server gives up at 90 s). */
+  workflowRunMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -19,6 +21,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   firstEventMs: 60_000,
   idleMs: 90_000,
   requestMs: 30_000,
+  workflowRunMs: 100_000, // a little over the server's 90 s, so its own answer arrives first
 };
 
 export function createAgent(connectMs: number): Agent {

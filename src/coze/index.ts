@@ -22,3 +22,16 @@ export type {
   RequiredAction,
   ToolCall,
 } from './types.js';
+export type {
+  WorkflowEvent,
+  WorkflowInterrupt,
+  WorkflowRunResult,
+  WorkflowStream,
+  WorkflowUsage,
+} from './workflow-types.js';
+export type {
+  ChatflowParams,
+  SyncOptions,
+  WorkflowResumeParams,
+  WorkflowRunParams,
+} from './workflows.js';

@@ -3,8 +3,11 @@
 import { createParser } from 'eventsource-parser';
 
 export type SseItem =
-  /** `final`: the event was completed only by the end of the body (no trailing blank line, §3.3 rule 4). */
-  | { kind: 'event'; event: string; data: string; final: boolean }
+  /**
+   * `final`: the event was completed only by the end of the body (no trailing blank line, §3.3 rule 4).
+   * `id`: the event's own `id:` line, present on workflow streams only (§5.2).
+   */
+  | { kind: 'event'; event: string; data: string; final: boolean; id?: string }
   /** §3.5: a bare JSON body (legacy error) sent where the stream was due. */
   | { kind: 'bare-json'; body: Record<string, unknown> }
   /** The body held no SSE event and was not JSON either. */
@@ -32,7 +35,14 @@ export function createSseDecoder(): SseDecoder {
     onEvent(m) {
       events++;
       // §8.3: SDKs trim the field value; an event without `event:` gets the SSE default name.
-      out.push({ kind: 'event', event: (m.event ?? 'message').trim(), data: m.data, final: ending });
+      const event = (m.event ?? 'message').trim();
+      out.push({
+        kind: 'event',
+        event,
+        data: m.data,
+        final: ending,
+        ...(m.id === undefined ? {} : { id: m.id.trim() }),
+      });
     },
   });
 

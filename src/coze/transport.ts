@@ -3,6 +3,7 @@
 import { GatewayError, isGatewayError } from '../errors.js';
 import { createChatStream } from './chat-stream.js';
 import { badResponse, CODE_TOKEN_INVALID, CozeUpstreamError } from './error-map.js';
+import type { StreamSource } from './event-stream.js';
 import { createAgent, type Envelope, readEnvelope, readText, send, type Timeouts } from './http.js';
 import type { TokenProvider } from './token-provider.js';
 import type { ChatStream } from './types.js';
@@ -14,11 +15,16 @@ export interface CallSpec {
   query?: Record<string, string | undefined>;
   body?: unknown;
   signal?: AbortSignal;
+  /** JSON calls: the whole-request limit instead of `requestMs` (e.g. a sync workflow run, §5.1). */
+  timeoutMs?: number;
 }
 
 export interface Transport {
   json(spec: CallSpec): Promise<Envelope>;
+  /** A chat or chatflow stream (§3.3, §5.4). */
   stream(spec: CallSpec): Promise<ChatStream>;
+  /** Any event stream: `wrap` reads the body once the response is known to be SSE (§3.5). */
+  open<S>(spec: CallSpec, wrap: (src: StreamSource) => S): Promise<S>;
 }
 
 export interface TransportOptions {
@@ -66,10 +72,55 @@ export function createTransport(o: TransportOptions): Transport {
     o.onResponse?.({ path: spec.path, status, ms: performance.now() - started, logId });
   }
 
+  const open = <S>(spec: CallSpec, wrap: (src: StreamSource) => S): Promise<S> =>
+    authorized(spec, async (token) => {
+      const own = new AbortController();
+      const started = performance.now();
+      let res: Awaited<ReturnType<typeof send>>;
+      try {
+        res = await send({
+          agent,
+          url: urlOf(spec),
+          method: spec.method,
+          token,
+          body: spec.body,
+          signal: spec.signal ? AbortSignal.any([spec.signal, own.signal]) : own.signal,
+          headersMs: t.headersMs,
+          bodyMs: 0, // the stream keeps its own first-event and idle clocks
+        });
+      } catch (e) {
+        return rethrow(e, spec, own.signal);
+      }
+      report(spec, res.status, started, res.logId);
+      const ok = res.status >= 200 && res.status < 300;
+      if (ok && res.contentType.includes('text/event-stream')) {
+        return wrap({
+          body: res.body,
+          logId: res.logId,
+          firstEventMs: t.firstEventMs,
+          idleMs: t.idleMs,
+          cancel: () => own.abort(),
+          signal: spec.signal,
+        });
+      }
+      // §3.5 (and §5.2): a pre-flight failure is a JSON envelope instead of a stream.
+      const limit = AbortSignal.timeout(t.requestMs);
+      limit.addEventListener('abort', () => own.abort(), { once: true });
+      try {
+        readEnvelope(res.status, await readText(res), res.logId);
+      } catch (e) {
+        return rethrow(e, spec, limit);
+      }
+      throw badResponse(`expected an event stream, got "${res.contentType}"`, res.logId, res.status);
+    });
+
   return {
+    open,
+    stream: (spec) => open(spec, createChatStream),
     json: (spec) =>
       authorized(spec, async (token) => {
-        const limit = AbortSignal.timeout(t.requestMs);
+        const ms = spec.timeoutMs ?? t.requestMs;
+        const limit = AbortSignal.timeout(ms);
         const started = performance.now();
         try {
           const res = await send({
@@ -79,8 +130,9 @@ export function createTransport(o: TransportOptions): Transport {
             token,
             body: spec.body,
             signal: spec.signal ? AbortSignal.any([spec.signal, limit]) : limit,
-            headersMs: t.headersMs,
-            bodyMs: t.requestMs,
+            // A sync workflow run sends its headers only when it has finished (§5.1).
+            headersMs: spec.timeoutMs === undefined ? t.headersMs : Math.max(t.headersMs, ms),
+            bodyMs: ms,
           });
           const text = await readText(res);
           report(spec, res.status, started, res.logId);
@@ -88,48 +140,6 @@ export function createTransport(o: TransportOptions): Transport {
         } catch (e) {
           return rethrow(e, spec, limit);
         }
-      }),
-
-    stream: (spec) =>
-      authorized(spec, async (token) => {
-        const own = new AbortController();
-        const started = performance.now();
-        let res: Awaited<ReturnType<typeof send>>;
-        try {
-          res = await send({
-            agent,
-            url: urlOf(spec),
-            method: spec.method,
-            token,
-            body: spec.body,
-            signal: spec.signal ? AbortSignal.any([spec.signal, own.signal]) : own.signal,
-            headersMs: t.headersMs,
-            bodyMs: 0, // the stream keeps its own first-event and idle clocks
-          });
-        } catch (e) {
-          return rethrow(e, spec, own.signal);
-        }
-        report(spec, res.status, started, res.logId);
-        const ok = res.status >= 200 && res.status < 300;
-        if (ok && res.contentType.includes('text/event-stream')) {
-          return createChatStream({
-            body: res.body,
-            logId: res.logId,
-            firstEventMs: t.firstEventMs,
-            idleMs: t.idleMs,
-            cancel: () => own.abort(),
-            signal: spec.signal,
-          });
-        }
-        // §3.5: a pre-flight failure is a JSON envelope instead of a stream.
-        const limit = AbortSignal.timeout(t.requestMs);
-        limit.addEventListener('abort', () => own.abort(), { once: true });
-        try {
-          readEnvelope(res.status, await readText(res), res.logId);
-        } catch (e) {
-          return rethrow(e, spec, limit);
-        }
-        throw badResponse(`expected an event stream, got "${res.contentType}"`, res.logId, res.status);
       }),
   };
 }

@@ -16,6 +16,20 @@ import type { Database } from './schema.js';
  * so one user can never read another's conversation by guessing its id.
  * Database failures surface as GW_LEDGER_UNAVAILABLE (cause kept for the log).
  */
+/** Error codes of turns cut on our side of a chat that Coze may have finished anyway. */
+const RECOVERABLE_CODES = ['GW_UPSTREAM_TRUNCATED', 'GW_UPSTREAM_TIMEOUT', 'GW_INTERRUPTED'];
+
+export interface RecoveryCandidate {
+  turnId: string;
+  conversationId: string;
+  status: string;
+  answer: string | null;
+  cozeChatId: string | null;
+  cozeConversationId: string;
+  cozeUser: string;
+  createdAt: number;
+}
+
 export class Ledger {
   constructor(readonly db: Kysely<Database>) {}
 
@@ -176,6 +190,98 @@ export class Ledger {
         .where('status', '=', 'pending')
         .execute(),
     );
+  }
+
+  /** Writes the answer so far of a running turn, so a crash loses at most the text since. */
+  async checkpoint(turnId: string, answer: string): Promise<void> {
+    await this.run(() =>
+      this.db
+        .updateTable('turns')
+        .set({ answer })
+        .where('id', '=', turnId)
+        .where('status', '=', 'pending')
+        .execute(),
+    );
+  }
+
+  /**
+   * Turns whose answer may still be had from Coze: pending ones older than `pendingAfterMs` (their
+   * process may have died; the caller checks that nobody holds them) and ones interrupted by a
+   * broken stream whose Coze chat is known, tried fewer than `maxAttempts` times in the last day.
+   */
+  async recoveryCandidates(o: {
+    pendingAfterMs: number;
+    maxAttempts: number;
+    limit: number;
+  }): Promise<RecoveryCandidate[]> {
+    const now = Date.now();
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('turns')
+        .innerJoin('conversations', 'conversations.id', 'turns.conversation_id')
+        .select([
+          'turns.id as turn_id',
+          'turns.conversation_id',
+          'turns.status',
+          'turns.answer',
+          'turns.coze_chat_id',
+          'turns.created_at',
+          'conversations.coze_conversation_id',
+          'conversations.coze_user',
+        ])
+        .where('turns.recovery_attempts', '<', o.maxAttempts)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('turns.status', '=', 'pending'), eb('turns.created_at', '<', now - o.pendingAfterMs)]),
+            eb.and([
+              eb('turns.status', '=', 'interrupted'),
+              eb('turns.coze_chat_id', 'is not', null),
+              eb('turns.error_code', 'in', RECOVERABLE_CODES),
+              eb('turns.created_at', '>', now - 86_400_000),
+            ]),
+          ]),
+        )
+        .orderBy('turns.id')
+        .limit(o.limit)
+        .execute(),
+    );
+    return rows.map((r) => ({
+      turnId: r.turn_id,
+      conversationId: r.conversation_id,
+      status: r.status,
+      answer: r.answer,
+      cozeChatId: r.coze_chat_id,
+      cozeConversationId: r.coze_conversation_id,
+      cozeUser: r.coze_user,
+      createdAt: Number(r.created_at),
+    }));
+  }
+
+  /**
+   * Ends a pending or interrupted turn with what recovery found (a turn already completed, failed
+   * or canceled is left alone). Counts the attempt either way. True when the row changed.
+   */
+  async recoverTurn(turnId: string, o: Omit<TurnOutcome, 'latencyMs'> | undefined): Promise<boolean> {
+    const res = await this.run(() =>
+      this.db
+        .updateTable('turns')
+        .set(() => ({
+          recovery_attempts: sql<number>`recovery_attempts + 1`,
+          ...(o && {
+            status: o.status,
+            answer: o.answer,
+            error_code: o.errorCode ?? null,
+            input_tokens: o.usage?.inputTokens ?? null,
+            output_tokens: o.usage?.outputTokens ?? null,
+            total_tokens: o.usage?.totalTokens ?? null,
+            finished_at: Date.now(),
+          }),
+        }))
+        .where('id', '=', turnId)
+        .where('status', 'in', ['pending', 'interrupted'])
+        .executeTakeFirst(),
+    );
+    return Number(res.numUpdatedRows) > 0;
   }
 
   async getTurn(turnId: string): Promise<TurnRecord | undefined> {

@@ -86,6 +86,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('first_token_ms', 'integer')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('finished_at', 'bigint')
+        // How often recovery has read Coze for this turn (it gives up after a few tries).
+        .addColumn('recovery_attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .modifyEnd(options)
         .execute();
       await db.schema

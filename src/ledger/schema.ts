@@ -36,6 +36,7 @@ export interface TurnsTable {
   first_token_ms: Count;
   created_at: Millis;
   finished_at: ColumnType<number | string | null, number | null, number | null>;
+  recovery_attempts: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface Database {

@@ -41,13 +41,8 @@ export function longAnswer(words: number): string {
   return Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]).join(' ');
 }
 
-/**
- * `variables` are the chat's `custom_variables`, which a real bot's prompt reads as `{{name}}`:
- * `#vars` answers with them, so tests can see what reached the bot.
- */
-export function reply(text: string, memory: BotMemory, variables: Record<string, string> = {}): BotReply {
-  const order = ORDER.exec(text);
-  if (order?.[1]) return { kind: 'tool', orderId: order[1] };
+/** The name-memory part of the bot ("my name is X" / "what is my name?"), also used by chatflows. */
+export function nameReply(text: string, memory: BotMemory): BotReply | null {
   if (ASK_NAME_ZH.test(text)) {
     return { kind: 'answer', zh: true, text: memory.name ? `你叫${memory.name}。` : '我还不知道你的名字。' };
   }
@@ -60,6 +55,18 @@ export function reply(text: string, memory: BotMemory, variables: Record<string,
     const answer = told.zh ? `你好，${told.name}！` : `Nice to meet you, ${told.name}!`;
     return { kind: 'answer', zh: told.zh, text: answer, rememberName: told.name };
   }
+  return null;
+}
+
+/**
+ * `variables` are the chat's `custom_variables`, which a real bot's prompt reads as `{{name}}`:
+ * `#vars` answers with them, so tests can see what reached the bot.
+ */
+export function reply(text: string, memory: BotMemory, variables: Record<string, string> = {}): BotReply {
+  const order = ORDER.exec(text);
+  if (order?.[1]) return { kind: 'tool', orderId: order[1] };
+  const named = nameReply(text, memory);
+  if (named) return named;
   if (/#markdown/i.test(text)) return { kind: 'answer', zh: false, text: MARKDOWN_ANSWER };
   if (/#vars/i.test(text)) {
     const listed = Object.keys(variables)

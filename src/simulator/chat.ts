@@ -30,7 +30,7 @@ function answerLegacyBareError(ctx: SimContext, rc: AuthedRequest): boolean {
   return true;
 }
 
-function busy(ctx: SimContext, rc: AuthedRequest): void {
+export function busy(ctx: SimContext, rc: AuthedRequest): void {
   ctx.stats.busy4016++;
   sendError(rc.res, rc.logId, 4016, MSG_BUSY);
 }
@@ -186,6 +186,10 @@ export async function submitToolOutputs(ctx: SimContext, rc: AuthedRequest): Pro
   const found = findChat(ctx, rc, q.get('conversation_id'), q.get('chat_id'));
   if (!found) return;
   const { conv, chat } = found;
+  if (chat.workflowId) {
+    const msg = 'Chatflows do not support submit_tool_outputs: call /v1/workflows/chat again with the reply';
+    return sendError(res, logId, 4000, msg);
+  }
   if (!chat.autoSave) return sendError(res, logId, 5000, 'submit_tool_outputs needs auto_save_history=true');
   if (chat.status !== 'requires_action' || !chat.pendingOrderId) {
     return sendError(res, logId, 4000, `chat in status ${chat.status} does not wait for tool outputs`);

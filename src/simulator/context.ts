@@ -5,6 +5,7 @@ import type { FaultState } from './faults.js';
 import type { SimulatorStats } from './index.js';
 import type { Sleeper } from './sleeper.js';
 import type { Store } from './store.js';
+import type { WorkflowStore } from './workflow-store.js';
 
 export interface SimContext {
   store: Store;
@@ -12,6 +13,10 @@ export interface SimContext {
   faults: FaultState;
   stats: SimulatorStats;
   botIds: ReadonlySet<string>;
+  workflowIds: ReadonlySet<string>;
+  chatflowIds: ReadonlySet<string>;
+  appIds: ReadonlySet<string>;
+  workflows: WorkflowStore;
   deltaDelayMs: number;
   chunkChars: number;
   /** Woken by close(): running chat rounds stop waiting. */
@@ -38,5 +43,8 @@ export function emptyStats(): SimulatorStats {
     busy4016: 0,
     conversationsCreated: 0,
     requests: 0,
+    workflowRuns: 0,
+    chatflowRuns: 0,
+    resumes: 0,
   };
 }

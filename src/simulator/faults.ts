@@ -35,6 +35,8 @@ export interface Faults {
   legacyBareJsonErrorCount: number;
   /** Caps `duration_seconds` of issued OAuth tokens (0 = they expire at once); null = no cap. */
   tokenMaxDurationSeconds: number | null;
+  /** Workflow streams send a PING after this many ms without an event (0 = never). */
+  workflowPingMs: number;
 }
 
 export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
@@ -57,6 +59,7 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   tokenEndpointDown: false,
   legacyBareJsonErrorCount: 0,
   tokenMaxDurationSeconds: null,
+  workflowPingMs: 100,
 });
 
 type Kind = 'number' | 'nullableNumber' | 'boolean' | 'string' | 'nullableString' | 'chunking';
@@ -80,6 +83,7 @@ const KINDS: Record<keyof Faults, Kind> = {
   tokenEndpointDown: 'boolean',
   legacyBareJsonErrorCount: 'number',
   tokenMaxDurationSeconds: 'nullableNumber',
+  workflowPingMs: 'number',
 };
 
 function fits(kind: Kind, v: unknown): boolean {

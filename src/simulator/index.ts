@@ -1,5 +1,6 @@
-// A Coze-compatible test server (OpenAPI chat v3, conversations, OAuth JWT exchange) on node:http.
-// It follows docs of the wire protocol only; it shares no code with the Coze client in src/coze.
+// A Coze-compatible test server (OpenAPI chat v3, conversations, workflows, chatflows, OAuth JWT
+// exchange) on node:http. It follows docs of the wire protocol only; it shares no code with the Coze
+// client in src/coze.
 //
 // Magic words (in the user's message, case-insensitive) trigger a fault for that one chat:
 //   #fail      the chat fails after 2 deltas: conversation.chat.failed, last_error {5000,"event interval error"}
@@ -9,6 +10,19 @@
 // Bot triggers: "my name is X" / "I am X" / "我叫X" / "我的名字是X"; "what is my name?" / "我叫什么";
 //   "where is my order 42" (tool call get_order_status); "#markdown"; "#long N" (N words);
 //   "#vars" (lists the chat's custom_variables); else "You said: …".
+//
+// Workflows (options `workflows`, default DEFAULT_WORKFLOW_ID): /v1/workflow/run (sync, or is_async
+// + /v1/workflows/{id}/run_histories/{execute_id}), /v1/workflow/stream_run, /v1/workflow/stream_resume,
+// /v1/workflows/resume. Input parameters.USER_INPUT (or .input), object or JSON string; output
+// {"output":"Workflow answer: <input>"} streamed by node "Message", then the end node, then Done.
+//   #ask   stops at node "Question" ("Which city?", Interrupt type 2, event_id "<execute_id>/<n>");
+//          a resume answers "Workflow answer: <input> in <resume_data>"; an empty resume_data asks
+//          again; at most 3 resumes per question; a wrong event_id → 4000
+//   #fail  Error {5000,…} after 2 pieces (sync: code 5000)    #slow  300 ms before each piece
+//   PINGs go out after `workflowPingMs` (fault, default 100) without an event.
+// Chatflows (options `chatflows` and `apps`, defaults DEFAULT_CHATFLOW_ID, DEFAULT_APP_ID):
+//   /v1/workflows/chat, see chatflow.ts (name memory, #ask question + reply, #fail, #slow).
+// Unknown workflow/chatflow/bot/app id → 4200; bot_id with app_id → 4000.
 //
 // Test knobs: setFaults()/resetFaults(), or over HTTP without auth:
 //   POST /_simulator/faults (JSON Partial<Faults>), GET|DELETE /_simulator/faults,
@@ -23,9 +37,14 @@ import { createIdGenerator } from './ids.js';
 import { createDispatcher } from './server.js';
 import { Sleeper } from './sleeper.js';
 import { Store } from './store.js';
+import { WorkflowStore } from './workflow-store.js';
 
 export { DEFAULT_BOT_ID } from './conversations.js';
 export type { Faults } from './faults.js';
+
+export const DEFAULT_WORKFLOW_ID = '7600000000000000001';
+export const DEFAULT_CHATFLOW_ID = '7600000000000000002';
+export const DEFAULT_APP_ID = '7600000000000000003';
 
 export interface SimulatorOptions {
   port?: number;
@@ -34,6 +53,12 @@ export interface SimulatorOptions {
   oauthApps?: { clientId: string; keyId: string; publicKeyPem: string }[];
   audience?: string;
   botIds?: string[];
+  /** Published workflow ids (default [DEFAULT_WORKFLOW_ID]); others answer 4200. */
+  workflows?: string[];
+  /** Published chatflow ids (default [DEFAULT_CHATFLOW_ID]). */
+  chatflows?: string[];
+  /** App ids accepted as `app_id` (default [DEFAULT_APP_ID]). */
+  apps?: string[];
   deltaDelayMs?: number;
   chunkChars?: number;
   log?: (line: string) => void;
@@ -47,6 +72,12 @@ export interface SimulatorStats {
   busy4016: number;
   conversationsCreated: number;
   requests: number;
+  /** /v1/workflow/run and /v1/workflow/stream_run calls that started a run. */
+  workflowRuns: number;
+  /** /v1/workflows/chat calls that started a chat. */
+  chatflowRuns: number;
+  /** Accepted workflow resumes (stream and non-stream) and chatflow replies to a pending question. */
+  resumes: number;
 }
 
 export interface Simulator {
@@ -83,6 +114,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     stats: emptyStats(),
     botIds: new Set(options.botIds ?? [DEFAULT_BOT_ID]),
+    workflowIds: new Set(options.workflows ?? [DEFAULT_WORKFLOW_ID]),
+    chatflowIds: new Set(options.chatflows ?? [DEFAULT_CHATFLOW_ID]),
+    appIds: new Set(options.apps ?? [DEFAULT_APP_ID]),
+    workflows: new WorkflowStore(),
     deltaDelayMs: options.deltaDelayMs ?? 15,
     chunkChars: options.chunkChars ?? 4,
     sleeper,

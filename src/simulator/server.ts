@@ -1,6 +1,7 @@
 // The node:http request dispatcher: log id, stats, injected 5xx, OAuth, auth, routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cancelChat, createChat, listChatMessages, retrieveChat, submitToolOutputs } from './chat.js';
+import { chatflow } from './chatflow.js';
 import type { AuthedRequest, RequestContext, SimContext } from './context.js';
 import { CONTROL_PREFIX, type ControlApi, handleControl } from './control.js';
 import {
@@ -12,6 +13,14 @@ import {
 import { MSG_AUTH, sendError } from './http-util.js';
 import { newLogId } from './ids.js';
 import { handleToken } from './oauth.js';
+import {
+  HISTORY_PATH,
+  resumeWorkflow,
+  runHistory,
+  runWorkflow,
+  streamResumeWorkflow,
+  streamRunWorkflow,
+} from './workflows.js';
 
 type Handler = (ctx: SimContext, rc: AuthedRequest) => void | Promise<void>;
 
@@ -27,7 +36,20 @@ const ROUTES: Record<string, Handler> = {
   'GET /v1/conversation/retrieve': retrieveConversation,
   'GET /v1/conversations': listConversations,
   'POST /v1/conversation/message/list': listMessages,
+  'POST /v1/workflow/run': runWorkflow,
+  'POST /v1/workflow/stream_run': streamRunWorkflow,
+  'POST /v1/workflow/stream_resume': streamResumeWorkflow,
+  'POST /v1/workflows/resume': resumeWorkflow,
+  'POST /v1/workflows/chat': chatflow,
 };
+
+/** Routes with path parameters (the handler re-reads them from the path). */
+function route(method: string | undefined, path: string): Handler | undefined {
+  const exact = ROUTES[`${method} ${path}`];
+  if (exact) return exact;
+  if (method === 'GET' && HISTORY_PATH.test(path)) return runHistory;
+  return undefined;
+}
 
 /** The token endpoint and its enterprise path variants (§2.2). */
 const TOKEN_PATH = /^\/api\/permission\/oauth2\/(?:(?:account|enterprise_id)\/[^/]+\/)?token$/;
@@ -69,7 +91,7 @@ async function dispatch(ctx: SimContext, control: ControlApi, rc: RequestContext
     return;
   }
   if (req.method === 'POST' && TOKEN_PATH.test(url.pathname)) return handleToken(ctx, rc);
-  const handler = ROUTES[`${req.method} ${url.pathname}`];
+  const handler = route(req.method, url.pathname);
   if (!handler) {
     req.resume();
     return sendError(res, logId, 4200, `Not Found: ${req.method} ${url.pathname}`, 404);

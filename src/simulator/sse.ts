@@ -1,5 +1,6 @@
-// SSE output in the exact chat-v3 framing (protocol §3.3, fixture py-chat_text_stream_resp.txt):
+// SSE output. The default framing is chat v3's (protocol §3.3, fixture py-chat_text_stream_resp.txt):
 // `event:NAME\ndata:JSON\n\n`, no space after the colon, `done` carries the JSON string "[DONE]".
+// Workflow and chatflow streams plug their own framing in (framing.ts).
 import type { ServerResponse } from 'node:http';
 
 export function formatEvent(event: string, data: unknown): string {
@@ -7,6 +8,15 @@ export function formatEvent(event: string, data: unknown): string {
 }
 
 export const DONE_FRAME = formatEvent('done', '[DONE]');
+
+/** How events become bytes; `frame` is called in emit order (a framing may number its events). */
+export interface Framing {
+  frame(event: string, data: unknown): string;
+  /** The final frame written by `done()`. */
+  done(): string;
+}
+
+export const CHAT_FRAMING: Framing = { frame: formatEvent, done: () => DONE_FRAME };
 
 /** Splits a buffer into write pieces; null means "write it whole". */
 export type Chunker = (buf: Buffer) => Buffer[] | null;
@@ -68,6 +78,7 @@ export class SseWriter {
     private readonly logId: string,
     private readonly chunker: () => Chunker | null,
     private readonly pieceGapMs: () => number = () => 0,
+    private readonly framing: Framing = CHAT_FRAMING,
   ) {}
 
   /** True once the response ended, was cut, or the client disconnected. */
@@ -76,12 +87,12 @@ export class SseWriter {
   }
 
   event(name: string, data: unknown): void {
-    this.enqueue(formatEvent(name, data));
+    this.enqueue(this.framing.frame(name, data));
   }
 
-  /** Writes the `done` event and ends the response. */
+  /** Writes the framing's `done` event and ends the response. */
   done(): void {
-    this.enqueue(DONE_FRAME);
+    this.enqueue(this.framing.done());
     this.end();
   }
 

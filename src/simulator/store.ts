@@ -32,10 +32,14 @@ export interface ConversationRecord {
   memory: BotMemory;
   /** The chat that is `created`/`in_progress` right now (one at a time: 4016). */
   activeChatId: string | null;
+  /** A chatflow question waiting for the user's reply (the next chatflow call answers it). */
+  pendingQuestion?: { workflowId: string; input: string };
 }
 
 export interface ToolCall {
   id: string;
+  /** `reply_message` = a chatflow question node; default `function`. */
+  type?: 'function' | 'reply_message';
   name: string;
   arguments: string;
 }
@@ -54,6 +58,8 @@ export interface ChatRecord {
   metaData: Metadata;
   autoSave: boolean;
   toolCalls: ToolCall[];
+  /** Set on chatflow chats (they take no submit_tool_outputs). */
+  workflowId?: string;
   /** Order id of a pending get_order_status call. */
   pendingOrderId?: string;
   /** Messages the chat produced (all but the user query). */
@@ -91,7 +97,7 @@ export function chatJson(c: ChatRecord, status: ChatStatus = c.status): Record<s
       submit_tool_outputs: {
         tool_calls: c.toolCalls.map((t) => ({
           id: t.id,
-          type: 'function',
+          type: t.type ?? 'function',
           function: { name: t.name, arguments: t.arguments },
         })),
       },

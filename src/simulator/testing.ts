@@ -133,7 +133,55 @@ export interface StreamResult {
   broken: boolean;
 }
 
-export async function readStream(res: Response): Promise<StreamResult> {
+/** Parses strict chatflow framing: `event: X`, `data: Y` (a space after each colon), blank line. */
+export function parseSpacedFrames(lines: string[]): SseEvent[] {
+  const events: SseEvent[] = [];
+  for (let i = 0; i < lines.length; i += 3) {
+    const [e, d, blank] = [lines[i], lines[i + 1], lines[i + 2]];
+    if (!e?.startsWith('event: ') || !d?.startsWith('data: ') || (blank !== undefined && blank !== '')) {
+      throw new Error(`bad chatflow framing at line ${i}: ${JSON.stringify([e, d, blank])}`);
+    }
+    events.push({ event: e.slice(7), data: d.slice(6) });
+  }
+  return events;
+}
+
+export interface WorkflowEvent extends SseEvent {
+  id: number;
+}
+
+/** Parses strict workflow framing: `id: N`, `event: X`, `data: Y`, blank line. Throws on anything else. */
+export function parseWorkflowFrames(lines: string[]): WorkflowEvent[] {
+  const events: WorkflowEvent[] = [];
+  for (let i = 0; i < lines.length; i += 4) {
+    const [id, e, d, blank] = [lines[i], lines[i + 1], lines[i + 2], lines[i + 3]];
+    if (
+      !/^id: \d+$/.test(id ?? '') ||
+      !e?.startsWith('event: ') ||
+      !d?.startsWith('data: ') ||
+      (blank !== undefined && blank !== '')
+    ) {
+      throw new Error(`bad workflow framing at line ${i}: ${JSON.stringify([id, e, d, blank])}`);
+    }
+    events.push({ id: Number(id?.slice(4)), event: e.slice(7), data: d.slice(6) });
+  }
+  return events;
+}
+
+/** Reads a workflow stream (all of it) and parses its frames. */
+export async function readWorkflowStream(
+  res: Response,
+): Promise<{ status: number; headers: Headers; raw: string; events: WorkflowEvent[] }> {
+  const raw = await res.text();
+  const lines = raw.split('\n');
+  if (lines.pop() !== '') throw new Error('the stream does not end with a newline');
+  return { status: res.status, headers: res.headers, raw, events: parseWorkflowFrames(lines) };
+}
+
+export async function readStream(
+  res: Response,
+  parse: (lines: string[]) => SseEvent[] = parseFrames,
+): Promise<StreamResult> {
   const reader = res.body?.getReader();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const lines = new LineReader();
@@ -154,7 +202,7 @@ export async function readStream(res: Response): Promise<StreamResult> {
     }
   }
   const complete = broken ? all.slice(0, all.length - (all.length % 3)) : all;
-  return { status: res.status, headers: res.headers, raw, lines: all, events: parseFrames(complete), broken };
+  return { status: res.status, headers: res.headers, raw, lines: all, events: parse(complete), broken };
 }
 
 export function chatBody(message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -23,7 +23,17 @@ export type TurnEvent =
     }
   | {
       event: 'error';
-      data: { turn_id: string; conversation_id: string; status: string; code: ErrorCode; message: string };
+      data: {
+        turn_id: string;
+        conversation_id: string;
+        status: string;
+        code: ErrorCode;
+        message: string;
+        /** What arrived of the answer before it ended (kept in the record too). */
+        answer: string;
+        /** While Coze is unreachable: text the operator offers instead of an answer. */
+        fallback?: string;
+      };
     };
 
 export type NumberedEvent = TurnEvent & { id: number };
@@ -55,6 +65,11 @@ export class TurnEventLog {
     for (const e of this.events) if (e.id > afterId) listener(e);
     if (!this.closed) this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The id of the last event pushed (0 before any). */
+  get lastId(): number {
+    return this.events.length;
   }
 
   get ended(): boolean {

@@ -4,20 +4,30 @@ import { cozeIdentity, principalOf, type Session } from '../identity/index.js';
 import { newId } from '../ids.js';
 import type { ConversationRecord, Ledger, TurnOutcome } from '../ledger/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
-import { acquireLock, type Lock, type Store } from '../state/index.js';
+import { acquireLock, type EventStreams, type Lock, type Store } from '../state/index.js';
 import { AnswerAccumulator } from './answer.js';
-import { TurnEventLog } from './events.js';
+import type { CircuitBreaker } from './breaker.js';
+import type { NumberedEvent, TurnEvent, TurnEventLog } from './events.js';
+import { followTurn, streamKey } from './follow.js';
+import { RunningTurn } from './running-turn.js';
 
 /**
  * The turn lock lives this long unless renewed; it is renewed every third of it while the turn
  * runs. A conversation whose instance died is free again within this time, not after a whole
- * turn timeout.
+ * turn timeout (and recovery may then take the turn over).
  */
 export const TURN_LOCK_TTL_MS = 30_000;
+/** The partial answer is written to the ledger at most this often while a turn streams. */
+export const CHECKPOINT_EVERY_MS = 1000;
+/** An Idempotency-Key names its first turn for this long. */
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 export interface TurnSettings {
   lockWaitMs: number;
   timeoutMs: number;
+  resumeRetentionMs: number;
+  unavailableMessage?: string;
+  fallbackAnswer?: string;
 }
 
 /** What a turn needs of its app. */
@@ -31,56 +41,32 @@ export interface TurnDeps {
   coze: CozeClient;
   ledger: Ledger;
   store: Store;
+  /** Shared event streams (Redis), so another instance can resume this one's turns. */
+  streams?: EventStreams;
+  breaker: CircuitBreaker;
   logger: Logger;
   metrics: Metrics;
   settings: TurnSettings;
 }
 
-export interface TurnResult {
+export interface StartInput {
+  message: string;
+  conversationId?: string;
+  /** A retried send with the same key gets the first turn back instead of asking Coze again. */
+  idempotencyKey?: string;
+}
+
+export interface StartedTurn {
   turnId: string;
   conversationId: string;
-  status: TurnOutcome['status'];
-  answer: string;
-  usage?: TurnOutcome['usage'];
-  suggestions: string[];
-  error?: GatewayError;
+  /** True when an Idempotency-Key named an earlier turn, which is returned instead. */
+  replayed: boolean;
 }
 
-/** Why a running turn was stopped from our side. */
-type StopReason = 'canceled' | 'shutdown' | 'timeout';
-
-/** One turn in flight: its events (replayable) and, when it ends, its result. */
-export class RunningTurn {
-  readonly log = new TurnEventLog();
-  readonly result: Promise<TurnResult>;
-  private readonly abortController = new AbortController();
-  stopReason?: StopReason;
-  private resolve!: (r: TurnResult) => void;
-
-  constructor(
-    readonly turnId: string,
-    readonly conversation: ConversationRecord,
-  ) {
-    this.result = new Promise((r) => {
-      this.resolve = r;
-    });
-  }
-
-  get signal(): AbortSignal {
-    return this.abortController.signal;
-  }
-
-  /** Stops the turn from our side; it still ends with a terminal status in the ledger. */
-  stop(reason: StopReason): void {
-    if (this.stopReason) return;
-    this.stopReason = reason;
-    this.abortController.abort(new Error(`turn stopped: ${reason}`));
-  }
-
-  settle(r: TurnResult): void {
-    this.resolve(r);
-  }
-}
+const retryable = (e: unknown) => isGatewayError(e) && e.code === 'GW_UPSTREAM_UNAVAILABLE';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Exponential backoff with full jitter: 0..base·2^attempt. */
+const backoff = (attempt: number, baseMs = 200) => Math.random() * baseMs * 2 ** attempt;
 
 /**
  * The turn pipeline: checks the conversation belongs to the caller, takes the conversation's turn
@@ -89,57 +75,137 @@ export class RunningTurn {
  * the turn reaches a terminal status.
  */
 export class TurnRunner {
-  private readonly running = new Set<RunningTurn>();
+  private readonly running = new Map<string, RunningTurn>();
+  /** Running and recently ended turns of this instance, for resuming. */
+  private readonly logs = new Map<string, TurnEventLog>();
 
   constructor(private readonly deps: TurnDeps) {}
 
   /**
    * Does everything that can be refused before an answer starts (404, 409, 502, 503 as coded
-   * errors), then returns the running turn. Its work continues in the background.
+   * errors), then starts the turn, which goes on in the background. Read it with `follow`.
    */
-  async start(
-    session: Session,
-    app: TurnApp,
-    input: { message: string; conversationId?: string },
-  ): Promise<RunningTurn> {
-    const { ledger, store, settings } = this.deps;
-    let conversation: ConversationRecord;
-    if (input.conversationId !== undefined) {
-      const found = await ledger.findConversation(session.appId, principalOf(session), input.conversationId);
-      if (!found) throw new GatewayError('GW_NOT_FOUND', { message: 'No such conversation.' });
-      conversation = found;
-    } else {
-      conversation = await this.createConversation(session, app);
+  async start(session: Session, app: TurnApp, input: StartInput): Promise<StartedTurn> {
+    const { ledger, store, settings, breaker } = this.deps;
+    const turnId = newId('tn');
+    const idemKey = input.idempotencyKey && `idem:${app.id}:${principalOf(session)}:${input.idempotencyKey}`;
+    if (idemKey) {
+      const key = idemKey;
+      if (!(await store.setIfAbsent(key, turnId, IDEMPOTENCY_TTL_MS))) {
+        const first = await store.get(key);
+        const earlier = first ? await ledger.getTurn(first) : undefined;
+        // The first request may still be writing its row; the key is the caller's alone.
+        if (earlier) return { turnId: earlier.id, conversationId: earlier.conversationId, replayed: true };
+        throw new GatewayError('GW_CONVERSATION_BUSY', {
+          message: 'The first send with this key is still starting.',
+        });
+      }
     }
-
-    const lock = await acquireLock(store, `turn-lock:${conversation.id}`, {
-      ttlMs: TURN_LOCK_TTL_MS,
-      waitMs: settings.lockWaitMs,
-    });
-    if (!lock) throw new GatewayError('GW_CONVERSATION_BUSY');
-
-    const turn = new RunningTurn(newId('tn'), conversation);
+    if (!breaker.allow()) {
+      if (idemKey) await store.deleteIfEquals(idemKey, turnId).catch(() => {});
+      throw new GatewayError('GW_CIRCUIT_OPEN', {
+        message: settings.unavailableMessage,
+        details: settings.fallbackAnswer ? { fallback: settings.fallbackAnswer } : undefined,
+      });
+    }
+    let lock: Lock | undefined;
+    let conversation: ConversationRecord;
     try {
+      if (input.conversationId !== undefined) {
+        const found = await ledger.findConversation(
+          session.appId,
+          principalOf(session),
+          input.conversationId,
+        );
+        if (!found) throw new GatewayError('GW_NOT_FOUND', { message: 'No such conversation.' });
+        conversation = found;
+      } else {
+        conversation = await this.createConversation(session, app);
+      }
+      lock = await acquireLock(store, `turn-lock:${conversation.id}`, {
+        ttlMs: TURN_LOCK_TTL_MS,
+        waitMs: settings.lockWaitMs,
+      });
+      if (!lock) throw new GatewayError('GW_CONVERSATION_BUSY');
       await ledger.startTurn({
-        id: turn.turnId,
+        id: turnId,
         appId: session.appId,
         conversationId: conversation.id,
         userId: principalOf(session),
         question: input.message,
       });
     } catch (e) {
-      await lock.release();
+      await lock?.release().catch(() => {});
+      // Refused before it began: a retry with the same key must be free to try again.
+      if (idemKey) await store.deleteIfEquals(idemKey, turnId).catch(() => {});
+      if (retryable(e)) breaker.failure();
+      else breaker.abandon();
       throw e;
     }
-    this.running.add(turn);
-    turn.log.push({ event: 'turn', data: { turn_id: turn.turnId, conversation_id: conversation.id } });
+    const turn = new RunningTurn(turnId, conversation);
+    this.running.set(turnId, turn);
+    this.logs.set(turnId, turn.log);
+    this.push(turn, { event: 'turn', data: { turn_id: turnId, conversation_id: conversation.id } });
     void this.run(turn, session, app, input.message, lock);
-    return turn;
+    return { turnId, conversationId: conversation.id, replayed: false };
+  }
+
+  /** A turn's events after `afterId`, then live ones, ending with `done` or `error`. */
+  follow(turnId: string, afterId: number, onEvent: (e: NumberedEvent) => void): Promise<() => void> {
+    const { ledger, streams, logger } = this.deps;
+    return followTurn(
+      { ledger, streams, logger, local: (id) => this.logs.get(id) },
+      turnId,
+      afterId,
+      onEvent,
+    );
+  }
+
+  /** The turn's terminal event (for sync answers). */
+  async end(turnId: string): Promise<Extract<NumberedEvent, { event: 'done' | 'error' }>> {
+    return new Promise((resolve, reject) => {
+      this.follow(turnId, 0, (e) => {
+        if (e.event === 'done' || e.event === 'error') resolve(e);
+      }).catch(reject);
+    });
+  }
+
+  /** Stops a turn running here (the browser that started it went away, CANCEL_ON_DISCONNECT). */
+  cancel(turnId: string): void {
+    this.running.get(turnId)?.stop('canceled');
+  }
+
+  /**
+   * Forgets a finished turn's events (here and in the shared stream): recovery has changed how it
+   * ended, and followers must read the ledger's record instead.
+   */
+  forget(turnId: string): void {
+    if (this.running.has(turnId)) return;
+    this.logs.delete(turnId);
+    this.deps.streams?.expire(streamKey(turnId), 1).catch(() => {});
+  }
+
+  /** Whether this instance is running the turn. */
+  isRunning(turnId: string): boolean {
+    return this.running.has(turnId);
   }
 
   /** Turns still running (for graceful shutdown). */
-  get active(): ReadonlySet<RunningTurn> {
-    return this.running;
+  get active(): RunningTurn[] {
+    return [...this.running.values()];
+  }
+
+  private push(turn: RunningTurn, e: TurnEvent): void {
+    turn.log.push(e);
+    const { streams, logger } = this.deps;
+    if (!streams) return;
+    const numbered = turn.log.lastId;
+    // Mirrored in order on one connection; a failure only costs resuming from another instance.
+    streams.append(streamKey(turn.turnId), numbered, JSON.stringify(e)).catch((err) => {
+      if (!turn.mirrorFailed)
+        logger.warn({ err, turnId: turn.turnId }, 'could not mirror turn events to Redis');
+      turn.mirrorFailed = true;
+    });
   }
 
   private async createConversation(session: Session, app: TurnApp): Promise<ConversationRecord> {
@@ -150,11 +216,14 @@ export class TurnRunner {
       throw new GatewayError('GW_TOO_MANY_CONVERSATIONS');
     }
     const { sessionName } = cozeIdentity(session);
-    const { conversation } = await this.deps.coze.createConversation({ sessionName, botId: app.botId });
+    // Safe to retry: at worst Coze keeps an empty conversation nobody uses.
+    const { conversation } = await this.withRetries(() =>
+      this.deps.coze.createConversation({ sessionName, botId: app.botId }),
+    );
     return this.deps.ledger.createConversation({
       id: newId('cv'),
       appId: session.appId,
-      userId: principalOf(session),
+      userId: principal,
       cozeConversationId: conversation.id,
       cozeUser: sessionName,
       createdAt: Date.now(),
@@ -168,12 +237,25 @@ export class TurnRunner {
     message: string,
     lock: Lock,
   ): Promise<void> {
-    const { logger, metrics, settings } = this.deps;
+    const { logger, metrics, settings, ledger, breaker } = this.deps;
     const started = performance.now();
     let firstTokenMs: number | undefined;
+    let checkpointAt = Date.now();
+    let checkpointing = false;
     const acc = new AnswerAccumulator((text) => {
       firstTokenMs ??= performance.now() - started;
-      turn.log.push({ event: 'delta', data: { text } });
+      this.push(turn, { event: 'delta', data: { text } });
+      // Checkpoint: at most one write a second, never two at once; a crash loses at most that.
+      if (!checkpointing && Date.now() - checkpointAt >= CHECKPOINT_EVERY_MS) {
+        checkpointing = true;
+        checkpointAt = Date.now();
+        ledger
+          .checkpoint(turn.turnId, acc.answer)
+          .catch((err) => logger.warn({ err, turnId: turn.turnId }, 'checkpoint failed'))
+          .finally(() => {
+            checkpointing = false;
+          });
+      }
     });
     const timer = setTimeout(() => turn.stop('timeout'), settings.timeoutMs);
     const renew = setInterval(() => {
@@ -202,8 +284,18 @@ export class TurnRunner {
     }
 
     const outcome = this.outcome(turn, acc, error);
+    // The breaker counts whether Coze could be reached, not whether the bot answered well.
+    if (
+      outcome.error &&
+      !acc.chatId &&
+      ['GW_UPSTREAM_UNAVAILABLE', 'GW_UPSTREAM_TIMEOUT'].includes(outcome.error.code)
+    ) {
+      breaker.failure();
+    } else if (turn.stopReason === 'shutdown') breaker.abandon();
+    else breaker.success();
+
     const latencyMs = performance.now() - started;
-    const record: TurnOutcome = {
+    await this.record(turn.turnId, {
       ...outcome,
       answer: acc.answer,
       usage: acc.usage,
@@ -211,12 +303,11 @@ export class TurnRunner {
       cozeLogId: logId,
       latencyMs,
       firstTokenMs,
-    };
-    await this.record(turn.turnId, record);
+    });
     await lock
       .release()
       .catch((e) => logger.warn({ err: e, turnId: turn.turnId }, 'turn lock release failed'));
-    this.running.delete(turn);
+    this.running.delete(turn.turnId);
 
     const appLabel = { app: app.id };
     metrics.turns.inc({ ...appLabel, status: outcome.status });
@@ -236,13 +327,19 @@ export class TurnRunner {
         { ...log, code: outcome.error.code, cozeCode: outcome.error.cozeCode, err: outcome.error },
         'turn ended',
       );
-      turn.log.push({
+      this.push(turn, {
         event: 'error',
-        data: { ...base, status: outcome.status, code: outcome.error.code, message: outcome.error.message },
+        data: {
+          ...base,
+          status: outcome.status,
+          code: outcome.error.code,
+          message: outcome.error.message,
+          answer: acc.answer,
+        },
       });
     } else {
       logger.info(log, 'turn ended');
-      turn.log.push({
+      this.push(turn, {
         event: 'done',
         data: {
           ...base,
@@ -259,6 +356,7 @@ export class TurnRunner {
         },
       });
     }
+    this.retire(turn);
     turn.settle({
       turnId: turn.turnId,
       conversationId: turn.conversation.id,
@@ -268,6 +366,13 @@ export class TurnRunner {
       suggestions: acc.suggestions,
       error: outcome.error,
     });
+  }
+
+  /** A finished turn's events stay resumable for the retention window, then go. */
+  private retire(turn: RunningTurn): void {
+    const ms = this.deps.settings.resumeRetentionMs;
+    this.deps.streams?.expire(streamKey(turn.turnId), ms).catch(() => {});
+    setTimeout(() => this.logs.delete(turn.turnId), ms).unref();
   }
 
   /** Talks to Coze until the chat ends. Returns the log id of the chat's first response. */
@@ -282,12 +387,11 @@ export class TurnRunner {
     // The conversation's own Coze identity: a visitor's conversation keeps it after the visitor
     // logs in, so Coze still knows the conversation and its context.
     const sessionName = turn.conversation.cozeUser;
-    const userId = sessionName;
     const conversationId = turn.conversation.cozeConversationId;
     let stream = await this.openChat(turn, () =>
       coze.streamChat({
         sessionName,
-        userId,
+        userId: sessionName,
         botId: app.botId,
         conversationId,
         message,
@@ -326,19 +430,37 @@ export class TurnRunner {
   }
 
   /**
-   * Opens the chat stream. Coze's 4016 (a chat still running in this conversation, e.g. one
-   * started before a restart) is retried with backoff inside the lock-wait budget; the user sees
+   * Opens the chat stream. A chat that failed before any event (Coze unreachable, 5xx) is retried
+   * with jittered backoff, a few times; Coze's 4016 (a chat still running in this conversation,
+   * e.g. one started before a restart) is retried inside the lock-wait budget. The user sees
    * GW_CONVERSATION_BUSY, never Coze's code.
    */
   private async openChat(turn: RunningTurn, open: () => Promise<ChatStream>): Promise<ChatStream> {
     const deadline = Date.now() + Math.max(this.deps.settings.lockWaitMs, 2000);
-    for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
+    for (let attempt = 0, delay = 200; ; attempt++, delay = Math.min(delay * 2, 2000)) {
       try {
         return await open();
       } catch (e) {
+        if (turn.signal.aborted) throw e;
+        if (retryable(e) && attempt < 3) {
+          await sleep(backoff(attempt));
+          continue;
+        }
         const busy = isGatewayError(e) && e.cozeCode === 4016;
-        if (!busy || Date.now() + delay > deadline || turn.signal.aborted) throw e;
-        await new Promise((r) => setTimeout(r, delay));
+        if (!busy || Date.now() + delay > deadline) throw e;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Retries an idempotent call on GW_UPSTREAM_UNAVAILABLE, with jittered backoff. */
+  private async withRetries<T>(call: () => Promise<T>, attempts = 3): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (e) {
+        if (!retryable(e) || attempt >= attempts) throw e;
+        await sleep(backoff(attempt));
       }
     }
   }
@@ -390,7 +512,7 @@ export class TurnRunner {
           );
           return;
         }
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        await sleep(100 * 2 ** attempt);
       }
     }
   }

@@ -111,8 +111,10 @@ describe('server-to-server sessions (POST /v1/sessions)', () => {
     expect(Date.parse(s.expires_at)).toBeGreaterThan(Date.now());
     const c = await chat(gw.url, s.token, 'my name is Li Lei');
     expect(c.status).toBe(200);
-    // The same host user, in a new session, finds their conversation again.
-    const again = (await (await signed(body)).json()) as { token: string };
+    // The same host user, in a new session (a fresh signature: each is good once), finds it again.
+    const again = (await (await signed(body, { ts: Math.floor(Date.now() / 1000) - 1 })).json()) as {
+      token: string;
+    };
     const list = await (await get(gw.url, '/v1/conversations', again.token)).json();
     expect(list.conversations.map((x: { id: string }) => x.id)).toContain(c.body.conversation_id);
   });

@@ -112,6 +112,39 @@ describe.runIf(run)('two instances on PostgreSQL and Redis', () => {
     }
   });
 
+  it('a stream started on one instance is resumed on the other with Last-Event-ID, every delta once', async () => {
+    sim.setFaults({ deltaDelayMs: 20 });
+    try {
+      const s = await visitorOn(a.url);
+      const ac = new AbortController();
+      const res = await post(
+        a.url,
+        '/v1/chat/stream',
+        s.token,
+        { message: '#long 40' },
+        { signal: ac.signal },
+      );
+      const before: { id?: string; event: string; data: unknown }[] = [];
+      await readSse(res, (e) => {
+        before.push(e);
+        if (before.length === 5) ac.abort();
+      }).catch(() => {});
+      const turnId = (before[0].data as { turn_id: string }).turn_id;
+      const rest = await readSse(
+        await fetch(`${b.url}/v1/turns/${turnId}/events`, {
+          headers: { authorization: `Bearer ${s.token}`, 'last-event-id': String(before.at(-1)!.id) },
+        }),
+      );
+      const all = [...before, ...rest];
+      expect(all.map((e) => Number(e.id))).toEqual(all.map((_, i) => i + 1));
+      const done = all.at(-1)!;
+      expect(done.event).toBe('done');
+      expect(deltas(all)).toBe((done.data as { answer: string }).answer);
+    } finally {
+      sim.resetFaults();
+    }
+  });
+
   it('through nginx configured as the README says, streams arrive as they are produced', async () => {
     nginx = await startNginx([a.url, b.url]);
     sim.setFaults({ deltaDelayMs: 40 });

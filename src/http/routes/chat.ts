@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { principalOf } from '../../identity/index.js';
-import type { RunningTurn } from '../../turns/index.js';
+import type { StartedTurn } from '../../turns/index.js';
 import { enforce } from '../apps.js';
 import { type AppDeps, requireSession } from '../context.js';
 import { formatEvent, SSE_HEADERS, startHeartbeat } from '../sse.js';
@@ -14,7 +14,7 @@ const chatBody = z.object({
   conversation_id: z.string().min(1).max(64).optional(),
 });
 
-async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Promise<RunningTurn> {
+async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Promise<StartedTurn> {
   const { session, app } = await requireSession(deps, req);
   const body = parseBody(chatBody, req.body);
   const message = body.message.trim();
@@ -38,45 +38,53 @@ async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply
     { name: 'ip', key: `${app.id}:${req.ip}`, rule: app.rateLimits.ip },
     { name: 'app', key: app.id, rule: app.rateLimits.app },
   ]);
-  return deps.runner.start(session, app, { message, conversationId: body.conversation_id });
+  const key = req.headers['idempotency-key'];
+  if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key))) {
+    throw new GatewayError('GW_INVALID_REQUEST', {
+      message: 'Idempotency-Key must be 1-128 printable characters.',
+    });
+  }
+  return deps.runner.start(session, app, {
+    message,
+    conversationId: body.conversation_id,
+    idempotencyKey: key,
+  });
 }
 
-export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
-  // Sync: waits for the whole answer and returns it as JSON.
-  app.post('/v1/chat', async (req, reply) => {
-    const turn = await startTurn(deps, req, reply);
-    const r = await turn.result;
-    const base = { conversation_id: r.conversationId, turn_id: r.turnId, status: r.status, answer: r.answer };
-    if (r.error) {
-      return reply.status(r.error.status).send({ ...r.error.toJSON(), ...base });
-    }
-    return reply.send({
-      ...base,
-      usage: r.usage
-        ? {
-            input_tokens: r.usage.inputTokens,
-            output_tokens: r.usage.outputTokens,
-            total_tokens: r.usage.totalTokens,
-          }
-        : null,
-      suggestions: r.suggestions,
-    });
+/**
+ * Writes a turn's events after `afterId` as SSE until its `done` or `error`. A browser that
+ * goes away stops only its own copy: the turn runs on and is recorded (or, with
+ * CANCEL_ON_DISCONNECT, the turn it started is canceled upstream).
+ */
+async function streamTurn(
+  deps: AppDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  turnId: string,
+  afterId: number,
+  cancelOnClose: boolean,
+): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  // Headers set so far (CORS, request id) go out with the stream's own.
+  res.writeHead(200, {
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
+    ...SSE_HEADERS,
+    'x-request-id': req.id,
   });
-
-  // Streaming: `turn`, `delta`*, then `done` or `error`, each with an `id:`.
-  app.post('/v1/chat/stream', async (req, reply) => {
-    const turn = await startTurn(deps, req, reply);
-    reply.hijack();
-    const res = reply.raw;
-    // Headers set so far (CORS, request id) go out with the stream's own.
-    res.writeHead(200, {
-      ...(reply.getHeaders() as OutgoingHttpHeaders),
-      ...SSE_HEADERS,
-      'x-request-id': req.id,
-    });
-    const stopHeartbeat = startHeartbeat(res, deps.config.server.sseHeartbeatMs);
-    let finished = false;
-    const unsubscribe = turn.log.subscribe((e) => {
+  const stopHeartbeat = startHeartbeat(res, deps.config.server.sseHeartbeatMs);
+  let finished = false;
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  res.on('close', () => {
+    closed = true;
+    stopHeartbeat();
+    unsubscribe?.();
+    if (!finished && cancelOnClose) deps.runner.cancel(turnId);
+  });
+  try {
+    unsubscribe = await deps.runner.follow(turnId, afterId, (e) => {
+      if (closed) return;
       res.write(formatEvent(e));
       if (e.event === 'done' || e.event === 'error') {
         finished = true;
@@ -84,12 +92,56 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
         res.end();
       }
     });
-    res.on('close', () => {
-      stopHeartbeat();
-      unsubscribe();
-      // The browser went away. By default the turn runs on and is recorded; optionally it is
-      // canceled upstream. Either way it ends with a terminal status in the ledger.
-      if (!finished && deps.config.turns.cancelOnDisconnect) turn.stop('canceled');
-    });
+    if (closed) unsubscribe();
+  } catch (err) {
+    // The events could not be read (e.g. Redis is away): end this stream; the client may resume.
+    req.log.warn({ err, turnId }, 'following a turn failed');
+    stopHeartbeat();
+    res.end();
+  }
+}
+
+export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
+  // Sync: waits for the whole answer and returns it as JSON.
+  app.post('/v1/chat', async (req, reply) => {
+    const started = await startTurn(deps, req, reply);
+    const end = await deps.runner.end(started.turnId);
+    if (end.event === 'error') {
+      const { code, message, ...rest } = end.data;
+      return reply.status(new GatewayError(code).status).send({ error: { code, message }, ...rest });
+    }
+    const { turn_id, conversation_id, status, answer, usage, suggestions } = end.data;
+    return reply.send({ conversation_id, turn_id, status, answer, usage, suggestions });
+  });
+
+  // Streaming: `turn`, `delta`*, then `done` or `error`, each with an `id:`.
+  app.post('/v1/chat/stream', async (req, reply) => {
+    const started = await startTurn(deps, req, reply);
+    // A replayed Idempotency-Key gets the first turn's events from the start, never a new turn.
+    await streamTurn(
+      deps,
+      req,
+      reply,
+      started.turnId,
+      0,
+      deps.config.turns.cancelOnDisconnect && !started.replayed,
+    );
+  });
+
+  // Resume: the events after Last-Event-ID (or ?after=), then live, on any instance.
+  app.get<{ Params: { id: string } }>('/v1/turns/:id/events', async (req, reply) => {
+    const { session } = await requireSession(deps, req);
+    const turn = await deps.ledger.getTurn(req.params.id);
+    if (!turn || turn.appId !== session.appId || turn.userId !== principalOf(session)) {
+      throw new GatewayError('GW_NOT_FOUND', { message: 'No such turn.' });
+    }
+    const raw = req.headers['last-event-id'] ?? (req.query as { after?: string }).after ?? '0';
+    const afterId = Number(raw);
+    if (!Number.isInteger(afterId) || afterId < 0) {
+      throw new GatewayError('GW_INVALID_REQUEST', {
+        message: 'Last-Event-ID must be an event id of this turn.',
+      });
+    }
+    await streamTurn(deps, req, reply, turn.id, afterId, false);
   });
 }

@@ -1,0 +1,143 @@
+// A streamed Coze response as an async iterable of typed events, with first-event and idle timeouts
+// (coze-protocol.md §3.3-3.5, §5.2, §8.2). Shared by chat/chatflow streams and workflow streams: a
+// `StreamReader` turns SSE items into events and says which event may end the stream.
+import { GatewayError } from '../errors.js';
+import { badResponse, CozeUpstreamError, mapCozeFailure } from './error-map.js';
+import { InvalidEventError } from './events.js';
+import { createSseDecoder, type SseItem } from './sse.js';
+
+export interface StreamBody extends AsyncIterable<Uint8Array> {
+  destroy(error?: Error): unknown;
+}
+
+export interface StreamSource {
+  body: StreamBody;
+  logId?: string;
+  firstEventMs: number;
+  idleMs: number;
+  /** Aborts the underlying request. */
+  cancel(): void;
+  /** The caller's signal: aborting it ends the iteration quietly, like abort(). */
+  signal?: AbortSignal;
+}
+
+/**
+ * `last`: the stream is over (`done`); `may-end`: the body may end after this event without a
+ * truncation (e.g. `error`); `more`: more events are due.
+ */
+export type Verdict = 'last' | 'may-end' | 'more';
+
+export interface StreamReader<E> {
+  /** One SSE event -> one typed event; throws InvalidEventError when it cannot be read. */
+  read(item: Extract<SseItem, { kind: 'event' }>): E;
+  verdict(event: E): Verdict;
+}
+
+export interface EventStream<E> extends AsyncIterable<E> {
+  readonly logId?: string;
+  /** Stops reading: the connection is closed and iteration ends quietly. */
+  abort(): void;
+}
+
+type State = 'open' | 'timed-out' | 'aborted';
+
+export function createEventStream<E>(src: StreamSource, reader: StreamReader<E>): EventStream<E> {
+  const { logId } = src;
+  let state: State = 'open';
+  let timer: NodeJS.Timeout | undefined;
+
+  const stop = (): void => {
+    clearTimeout(timer);
+    src.cancel();
+    src.body.destroy();
+  };
+  const arm = (ms: number): void => {
+    clearTimeout(timer);
+    if (ms > 0 && state === 'open') {
+      timer = setTimeout(() => {
+        state = 'timed-out';
+        stop();
+      }, ms);
+    }
+  };
+  const abort = (): void => {
+    if (state === 'open') state = 'aborted';
+    stop();
+  };
+  if (src.signal?.aborted) abort();
+  src.signal?.addEventListener('abort', abort, { once: true });
+  arm(src.firstEventMs); // the first-event clock runs from the response headers
+
+  const timeoutError = (): GatewayError =>
+    new GatewayError('GW_UPSTREAM_TIMEOUT', {
+      logId,
+      cause: new CozeUpstreamError('no stream event within the time limit'),
+    });
+  const truncated = (cause: unknown): GatewayError =>
+    new GatewayError('GW_UPSTREAM_TRUNCATED', { logId, cause });
+
+  function toEvent(item: SseItem): E {
+    if (item.kind === 'event') {
+      try {
+        return reader.read(item);
+      } catch (e) {
+        if (!(e instanceof InvalidEventError)) throw e;
+        // An event completed only by the end of the body was cut in the middle.
+        if (item.final && !e.lost) throw truncated(e);
+        throw new GatewayError('GW_UPSTREAM_BAD_RESPONSE', { logId, cause: e });
+      }
+    }
+    if (item.kind === 'bare-json') {
+      // §3.5 legacy: a bare `{"code":4100,"msg":…}` instead of a stream.
+      const { code, msg } = item.body;
+      if (typeof code === 'number' && code !== 0) {
+        throw mapCozeFailure({ status: 200, code, msg: typeof msg === 'string' ? msg : '', logId });
+      }
+    }
+    throw badResponse('the stream body is not SSE', logId);
+  }
+
+  async function* iterate(): AsyncGenerator<E, void, undefined> {
+    const decoder = createSseDecoder();
+    let endsNormally = false;
+    function* emit(items: SseItem[]): Generator<E, boolean, undefined> {
+      for (const item of items) {
+        const event = toEvent(item);
+        clearTimeout(timer); // the consumer's time does not count as upstream idleness
+        yield event;
+        const verdict = reader.verdict(event);
+        if (verdict === 'last' || state !== 'open') return true;
+        endsNormally = verdict === 'may-end';
+        arm(src.idleMs); // every event, heartbeats included (§5.2 PING), restarts the idle clock
+      }
+      return false;
+    }
+    try {
+      try {
+        for await (const chunk of src.body) {
+          if (yield* emit(decoder.push(chunk))) return;
+        }
+      } catch (e) {
+        if (e instanceof GatewayError) throw e; // from toEvent
+        if (state === 'timed-out') throw timeoutError();
+        if (state === 'aborted') return;
+        throw truncated(e); // reset / socket closed mid-stream
+      }
+      if (state === 'timed-out') throw timeoutError();
+      if (state === 'aborted') return;
+      if (yield* emit(decoder.end())) return;
+      if (!endsNormally) throw truncated(new CozeUpstreamError('the stream ended before its last event'));
+    } finally {
+      src.signal?.removeEventListener('abort', abort);
+      if (state === 'open') state = 'aborted';
+      stop();
+    }
+  }
+
+  const events = iterate();
+  return {
+    logId,
+    abort,
+    [Symbol.asyncIterator]: () => events,
+  };
+}

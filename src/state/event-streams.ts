@@ -1,0 +1,153 @@
+import { Redis } from 'ioredis';
+import { GatewayError } from '../errors.js';
+import { reconnectDelayMs } from './redis-store.js';
+
+/**
+ * Append-only streams of numbered events, kept for a retention window and followed live from any
+ * instance: the resumable buffer of a turn's SSE events when several instances share Redis. (One
+ * process keeps its turns' events in memory and needs none of this.)
+ */
+export interface EventStreams {
+  /** Adds item `id` (ids increase by one from 1) to the stream `key`. */
+  append(key: string, id: number, data: string): Promise<void>;
+  /** The stream will be forgotten `retentionMs` from now. */
+  expire(key: string, retentionMs: number): Promise<void>;
+  /**
+   * Delivers the items with id > afterId, then new ones as they are appended, until the returned
+   * function is called. Resolves undefined when there is no such stream.
+   */
+  follow(
+    key: string,
+    afterId: number,
+    onItem: (id: number, data: string) => void,
+  ): Promise<(() => void) | undefined>;
+  close(): Promise<void>;
+}
+
+type Listener = (id: number, data: string) => void;
+
+/** Streams in Redis: XADD/XRANGE for the record, PUBLISH/SUBSCRIBE for followers. */
+export class RedisEventStreams implements EventStreams {
+  private readonly client: Redis;
+  private readonly subscriber: Redis;
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
+    const options = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 2_000,
+      disconnectTimeout: 200,
+      retryStrategy: reconnectDelayMs,
+    };
+    this.client = new Redis(url, options);
+    // Subscriptions are re-made by ioredis after a reconnect; the subscriber needs no timeout.
+    this.subscriber = new Redis(url, { ...options, commandTimeout: undefined, enableOfflineQueue: true });
+    const ignore = () => {};
+    this.client.on('error', ignore);
+    this.subscriber.on('error', ignore);
+    this.subscriber.on('message', (channel: string, message: string) => {
+      const set = this.listeners.get(channel);
+      if (!set) return;
+      const cut = message.indexOf('\n');
+      const id = Number(message.slice(0, cut));
+      const data = message.slice(cut + 1);
+      for (const l of set) l(id, data);
+    });
+  }
+
+  async append(key: string, id: number, data: string): Promise<void> {
+    const k = this.prefix + key;
+    await this.run(() =>
+      this.client
+        .multi()
+        // Stream ids `0-<n>` order the items by our own numbering.
+        .xadd(k, `0-${id}`, 'd', data)
+        // A stream whose turn never ends (its instance died) still goes away.
+        .pexpire(k, 3_600_000)
+        .publish(k, `${id}\n${data}`)
+        .exec(),
+    );
+  }
+
+  async expire(key: string, retentionMs: number): Promise<void> {
+    await this.run(() => this.client.pexpire(this.prefix + key, Math.max(1, Math.ceil(retentionMs))));
+  }
+
+  async follow(key: string, afterId: number, onItem: Listener): Promise<(() => void) | undefined> {
+    const k = this.prefix + key;
+    let last = afterId;
+    let replaying = true;
+    const early: [number, string][] = [];
+    const listener: Listener = (id, data) => {
+      if (replaying) early.push([id, data]);
+      else if (id > last) {
+        last = id;
+        onItem(id, data);
+      }
+    };
+    // Subscribe first, then read the record: an item appended in between arrives both ways and is
+    // delivered once (ids only go up).
+    await this.listen(k, listener);
+    const unsubscribe = () => this.unlisten(k, listener);
+    try {
+      const [exists, items] = await this.run(() =>
+        Promise.all([this.client.exists(k), this.client.xrange(k, `(0-${afterId}`, '+')]),
+      );
+      if (!exists) {
+        unsubscribe();
+        return undefined;
+      }
+      for (const [streamId, fields] of items) {
+        const id = Number(streamId.split('-')[1]);
+        if (id > last) {
+          last = id;
+          onItem(id, fields[1]);
+        }
+      }
+      replaying = false;
+      for (const [id, data] of early) listener(id, data);
+      return unsubscribe;
+    } catch (e) {
+      unsubscribe();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.client.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  private async listen(channel: string, l: Listener): Promise<void> {
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      await this.run(() => this.subscriber.subscribe(channel));
+    }
+    set.add(l);
+  }
+
+  private unlisten(channel: string, l: Listener): void {
+    const set = this.listeners.get(channel);
+    if (!set) return;
+    set.delete(l);
+    if (set.size === 0) {
+      this.listeners.delete(channel);
+      this.subscriber.unsubscribe(channel).catch(() => {});
+    }
+  }
+
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (cause) {
+      throw new GatewayError('GW_STORE_UNAVAILABLE', { cause });
+    }
+  }
+}
