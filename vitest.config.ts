@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
+    // Pages and streams take their time on a loaded 2-core machine: poll for up to 10 s.
+    expect: { poll: { timeout: 10_000, interval: 50 } },
     hookTimeout: 30_000,
     // Integration tests start real servers on loopback; keep the 2-core machine from thrashing.
     maxWorkers: 2,

@@ -7,7 +7,14 @@ import { buildApp } from '../http/index.js';
 import { Sessions } from '../identity/index.js';
 import { type Ledger, openLedger } from '../ledger/index.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
-import { DEFAULT_BOT_ID, type Simulator, startSimulator } from '../simulator/index.js';
+import {
+  DEFAULT_APP_ID,
+  DEFAULT_BOT_ID,
+  DEFAULT_CHATFLOW_ID,
+  DEFAULT_WORKFLOW_ID,
+  type Simulator,
+  startSimulator,
+} from '../simulator/index.js';
 import {
   type EventStreams,
   openStore,
@@ -16,6 +23,7 @@ import {
   type Store,
   storeTokenCache,
 } from '../state/index.js';
+import { ToolRunner } from '../tools/index.js';
 import { CircuitBreaker, type RecoveryDeps, recoverTurns, TurnRunner } from '../turns/index.js';
 
 export interface Gateway {
@@ -113,7 +121,10 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
           : logger.warn({ upstream: upstream.baseUrl }, 'circuit closed: Coze answers again'),
     );
     const t = config.turns;
+    const tools = new ToolRunner();
+    cleanups.push(() => tools.close());
     const runner = new TurnRunner({
+      tools,
       coze,
       ledger,
       store,
@@ -231,6 +242,21 @@ function scheduleRetention(ledger: Ledger, days: number, logger: Logger): { stop
   return { stop: () => clearInterval(timer) };
 }
 
+function simulatorTargets(config: Readonly<Config>) {
+  const ids = (pick: (t: Config['apps'][number]['target']) => string | undefined, fallback: string) => [
+    ...new Set([
+      fallback,
+      ...config.apps.map((a) => pick(a.target)).filter((x): x is string => x !== undefined),
+    ]),
+  ];
+  return {
+    botIds: ids((t) => t.botId, DEFAULT_BOT_ID),
+    workflows: ids((t) => (t.type === 'workflow' ? t.workflowId : undefined), DEFAULT_WORKFLOW_ID),
+    chatflows: ids((t) => (t.type === 'chatflow' ? t.workflowId : undefined), DEFAULT_CHATFLOW_ID),
+    apps: ids((t) => (t.type === 'bot' ? undefined : t.appId), DEFAULT_APP_ID),
+  };
+}
+
 interface Upstream {
   baseUrl: string;
   jwt?: Config['coze']['jwt'];
@@ -259,7 +285,8 @@ async function resolveUpstream(config: Readonly<Config>, logger: Logger): Promis
       { clientId, keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
     ],
     pats: [pat],
-    botIds: [...new Set([DEFAULT_BOT_ID, ...config.apps.map((a) => a.botId)])],
+    // Every app's bot, chatflow and workflow exists in the simulator too.
+    ...simulatorTargets(config),
     deltaDelayMs: config.coze.simulator.deltaDelayMs,
   });
   logger.warn(

@@ -11,10 +11,41 @@ export interface RateRule {
   burst: number;
 }
 
+/** What an app talks to at Coze. */
+export type Target =
+  | { type: 'bot'; botId: string }
+  | {
+      type: 'chatflow';
+      workflowId: string;
+      /** The app or bot the chatflow runs in (never both). */
+      appId?: string;
+      botId?: string;
+      parameters: Record<string, unknown>;
+    }
+  | {
+      type: 'workflow';
+      workflowId: string;
+      appId?: string;
+      botId?: string;
+      parameters: Record<string, unknown>;
+      /** The start-node parameter that receives the user's message. */
+      inputParameter: string;
+    };
+
+/** A Coze function (local plugin) the gateway runs when a bot asks for it. */
+export type ToolConfig =
+  | { name: string; type: 'http'; url: string; timeoutMs: number }
+  | { name: string; type: 'mcp'; server: string; tool: string; timeoutMs: number };
+
+export type McpServerConfig =
+  | { type: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | { type: 'http'; url: string };
+
 export interface AppConfig {
   id: string;
-  /** The Coze bot this app chats with. */
-  botId: string;
+  target: Target;
+  tools: readonly ToolConfig[];
+  mcpServers: Readonly<Record<string, McpServerConfig>>;
   /** Shared secrets of the host site: signed session requests and SSO JWTs. Two during rotation. */
   secrets: readonly string[];
   /** Page origins allowed to use the app from a browser (CORS, the widget). */
@@ -70,12 +101,74 @@ const cidr = z
   .string()
   .regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or a CIDR range like 10.0.0.0/8');
 
+const cozeId = (what: string) => z.string().regex(/^\d{1,32}$/, `must be the ${what}'s numeric id`);
+
+const targetSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('bot'), bot_id: cozeId('bot') }).strict(),
+  z
+    .object({
+      type: z.literal('chatflow'),
+      workflow_id: cozeId('chatflow'),
+      app_id: cozeId('app').optional(),
+      bot_id: cozeId('bot').optional(),
+      parameters: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('workflow'),
+      workflow_id: cozeId('workflow'),
+      app_id: cozeId('app').optional(),
+      bot_id: cozeId('bot').optional(),
+      parameters: z.record(z.string(), z.unknown()).default({}),
+      input_parameter: z.string().min(1).max(64).default('USER_INPUT'),
+    })
+    .strict(),
+]);
+
+const functionName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the Coze function name');
+const toolSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      name: functionName,
+      type: z.literal('http'),
+      url: z.string().url(),
+      timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+    })
+    .strict(),
+  z
+    .object({
+      name: functionName,
+      type: z.literal('mcp'),
+      server: z.string().min(1),
+      tool: z.string().min(1).optional(),
+      timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+    })
+    .strict(),
+]);
+
+const mcpServerSchema = z.union([
+  z
+    .object({
+      command: z.string().min(1),
+      args: z.array(z.string()).default([]),
+      env: z.record(z.string(), z.string()).default({}),
+      cwd: z.string().optional(),
+    })
+    .strict(),
+  z.object({ url: z.string().url() }).strict(),
+]);
+
 const appSchema = z
   .object({
     id: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, - or _ (at most 64)'),
-    bot_id: z.string().regex(/^\d{1,32}$/, "must be the bot's numeric id"),
+    bot_id: cozeId('bot').optional(),
+    target: targetSchema.optional(),
+    tools: z.array(toolSchema).default([]),
+    mcp_servers: z.record(z.string(), mcpServerSchema).default({}),
+    tool_hosts: z.array(z.string().min(1)).default([]),
     secrets: z.array(z.string().min(16, 'must be at least 16 characters')).max(2).default([]),
     allowed_origins: z.array(origin).default([]),
     visitors: z.boolean().default(true),
@@ -131,12 +224,14 @@ export function loadAppsFile(path: string): AppConfig[] {
     throw new Error(`GATEWAY_CONFIG ${path}: ${where.replace(/^\./, '') || 'file'}: ${issue.message}`);
   }
   const ids = new Set<string>();
-  return parsed.data.apps.map((a) => {
+  return parsed.data.apps.map((a, index) => {
     if (ids.has(a.id)) throw new Error(`GATEWAY_CONFIG ${path}: app id "${a.id}" is declared twice`);
     ids.add(a.id);
+    const at = `GATEWAY_CONFIG ${path}: apps[${index}]`;
     return {
       id: a.id,
-      botId: a.bot_id,
+      target: targetOf(a, at),
+      ...toolsOf(a, at),
       secrets: a.secrets,
       allowedOrigins: a.allowed_origins,
       visitors: a.visitors,
@@ -152,6 +247,47 @@ export function loadAppsFile(path: string): AppConfig[] {
       },
     };
   });
+}
+
+type RawApp = z.infer<typeof appSchema>;
+
+function targetOf(a: RawApp, at: string): Target {
+  if (a.bot_id && a.target) throw new Error(`${at}: give bot_id or target, not both`);
+  const t = a.target ?? (a.bot_id ? { type: 'bot' as const, bot_id: a.bot_id } : undefined);
+  if (!t) throw new Error(`${at}: needs bot_id, or target { type: bot | chatflow | workflow, … }`);
+  if (t.type === 'bot') return { type: 'bot', botId: t.bot_id };
+  if (t.app_id && t.bot_id)
+    throw new Error(`${at}.target: give app_id or bot_id, not both (Coze refuses both)`);
+  const common = { workflowId: t.workflow_id, appId: t.app_id, botId: t.bot_id, parameters: t.parameters };
+  return t.type === 'chatflow'
+    ? { type: 'chatflow', ...common }
+    : { type: 'workflow', ...common, inputParameter: t.input_parameter };
+}
+
+/**
+ * Tools, checked now so that a mistake stops start-up: an HTTP tool may only call a host listed in
+ * `tool_hosts`, and an MCP tool must name a declared server.
+ */
+function toolsOf(a: RawApp, at: string): Pick<AppConfig, 'tools' | 'mcpServers'> {
+  const mcpServers: Record<string, McpServerConfig> = {};
+  for (const [name, s] of Object.entries(a.mcp_servers)) {
+    mcpServers[name] = 'url' in s ? { type: 'http', url: s.url } : { type: 'stdio', ...s };
+  }
+  const tools = a.tools.map((t, i): ToolConfig => {
+    if (t.type === 'http') {
+      const host = new URL(t.url).host;
+      if (!a.tool_hosts.includes(host)) {
+        throw new Error(
+          `${at}.tools[${i}].url: host "${host}" is not in tool_hosts; add it there to allow calls to it`,
+        );
+      }
+      return { name: t.name, type: 'http', url: t.url, timeoutMs: t.timeout_ms };
+    }
+    if (!mcpServers[t.server])
+      throw new Error(`${at}.tools[${i}].server: no MCP server "${t.server}" in mcp_servers`);
+    return { name: t.name, type: 'mcp', server: t.server, tool: t.tool ?? t.name, timeoutMs: t.timeout_ms };
+  });
+  return { tools, mcpServers };
 }
 
 function firstLine(e: unknown): string {

@@ -1,4 +1,12 @@
-export { APP_DEFAULTS, type AppConfig, DEFAULT_RATE_LIMITS, type RateRule } from './apps.js';
+export {
+  APP_DEFAULTS,
+  type AppConfig,
+  DEFAULT_RATE_LIMITS,
+  type McpServerConfig,
+  type RateRule,
+  type Target,
+  type ToolConfig,
+} from './apps.js';
 export {
   type Config,
   ConfigError,

@@ -99,8 +99,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const mode = jwt || e.COZE_PAT ? 'coze' : 'simulator';
-  if (mode === 'coze' && !e.COZE_BOT_ID) {
-    throw new ConfigError('COZE_BOT_ID is not set: give the id of the published bot to chat with');
+  if (mode === 'coze' && !e.COZE_BOT_ID && !e.COZE_WORKFLOW_ID && !e.COZE_CHATFLOW_ID && !e.GATEWAY_CONFIG) {
+    throw new ConfigError(
+      'COZE_BOT_ID is not set: give the id of the published bot to chat with (or COZE_CHATFLOW_ID / COZE_WORKFLOW_ID)',
+    );
+  }
+  for (const name of ['COZE_WORKFLOW_ID', 'COZE_CHATFLOW_ID', 'COZE_APP_ID'] as const) {
+    const v = e[name];
+    if (v !== undefined && !/^\d{1,32}$/.test(v))
+      throw new ConfigError(`${name} must be a numeric Coze id (got "${v}")`);
   }
   if (e.COZE_BOT_ID !== undefined && !/^\d{1,32}$/.test(e.COZE_BOT_ID)) {
     throw new ConfigError(
@@ -175,7 +182,9 @@ function parseApps(e: Env): AppConfig[] {
   return [
     {
       id: 'default',
-      botId: e.COZE_BOT_ID ?? SIMULATOR_BOT_ID,
+      target: envTarget(e),
+      tools: [],
+      mcpServers: {},
       secrets: [e.GATEWAY_SECRET, e.GATEWAY_SECRET_PREVIOUS].filter((x): x is string => x !== undefined),
       allowedOrigins: origins,
       visitors: e.GATEWAY_VISITORS,
@@ -191,6 +200,23 @@ function parseApps(e: Env): AppConfig[] {
       },
     },
   ];
+}
+
+/** The env-only app's target: a chatflow, a workflow, or (default) a bot. */
+function envTarget(e: Env): AppConfig['target'] {
+  const where = e.COZE_APP_ID ? { appId: e.COZE_APP_ID } : e.COZE_BOT_ID ? { botId: e.COZE_BOT_ID } : {};
+  if (e.COZE_CHATFLOW_ID)
+    return { type: 'chatflow', workflowId: e.COZE_CHATFLOW_ID, ...where, parameters: {} };
+  if (e.COZE_WORKFLOW_ID) {
+    return {
+      type: 'workflow',
+      workflowId: e.COZE_WORKFLOW_ID,
+      ...where,
+      parameters: {},
+      inputParameter: 'USER_INPUT',
+    };
+  }
+  return { type: 'bot', botId: e.COZE_BOT_ID ?? SIMULATOR_BOT_ID };
 }
 
 function parseBaseUrl(raw: string): string {

@@ -1,4 +1,4 @@
-export { Ledger, type RecoveryCandidate } from './ledger.js';
+export { Ledger, type RecoveryCandidate, type ToolCallRecord } from './ledger.js';
 export { migrateToLatest } from './migrations.js';
 export { type OpenLedgerOptions, openLedger } from './open.js';
 export type { ConversationRecord, TurnOutcome, TurnRecord, Usage } from './records.js';

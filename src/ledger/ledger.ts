@@ -30,6 +30,18 @@ export interface RecoveryCandidate {
   createdAt: number;
 }
 
+export interface ToolCallRecord {
+  id: string;
+  turnId: string;
+  appId: string;
+  name: string;
+  arguments: string;
+  output: string;
+  outcome: string;
+  durationMs: number;
+  createdAt: number;
+}
+
 export class Ledger {
   constructor(readonly db: Kysely<Database>) {}
 
@@ -282,6 +294,43 @@ export class Ledger {
         .executeTakeFirst(),
     );
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Records one tool call of a turn: what was asked, what it answered, how long, how it went. */
+  async recordToolCall(c: Omit<ToolCallRecord, 'createdAt'>): Promise<void> {
+    await this.run(() =>
+      this.db
+        .insertInto('tool_calls')
+        .values({
+          id: c.id,
+          turn_id: c.turnId,
+          app_id: c.appId,
+          name: c.name,
+          arguments: c.arguments,
+          output: c.output,
+          outcome: c.outcome,
+          duration_ms: c.durationMs,
+          created_at: Date.now(),
+        })
+        .execute(),
+    );
+  }
+
+  async listToolCalls(turnId: string): Promise<ToolCallRecord[]> {
+    const rows = await this.run(() =>
+      this.db.selectFrom('tool_calls').selectAll().where('turn_id', '=', turnId).orderBy('id').execute(),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      turnId: r.turn_id,
+      appId: r.app_id,
+      name: r.name,
+      arguments: r.arguments,
+      output: r.output,
+      outcome: r.outcome,
+      durationMs: Number(r.duration_ms),
+      createdAt: Number(r.created_at),
+    }));
   }
 
   async getTurn(turnId: string): Promise<TurnRecord | undefined> {

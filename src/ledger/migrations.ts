@@ -114,6 +114,29 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+migrations['0003_tool_calls'] = {
+  async up(db: Kysely<unknown>) {
+    const f = flavorOf(db);
+    await db.schema
+      .createTable('tool_calls')
+      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('turn_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('app_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('name', 'varchar(128)', (c) => c.notNull())
+      .addColumn('arguments', longText(f), (c) => c.notNull())
+      .addColumn('output', longText(f), (c) => c.notNull())
+      .addColumn('outcome', 'varchar(16)', (c) => c.notNull())
+      .addColumn('duration_ms', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .modifyEnd(await tableOptions(db, f))
+      .execute();
+    await db.schema.createIndex('tool_calls_by_turn').on('tool_calls').columns(['turn_id', 'id']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await sql`drop table tool_calls`.execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Brings the schema up to date. Returns the names of the migrations applied now. */

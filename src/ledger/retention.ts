@@ -26,6 +26,14 @@ export async function deleteOlderThan(db: Kysely<Database>, days: number): Promi
       .limit(BATCH)
       .execute();
     if (ids.length === 0) break;
+    await db
+      .deleteFrom('tool_calls')
+      .where(
+        'turn_id',
+        'in',
+        ids.map((r) => r.id),
+      )
+      .execute();
     const res = await db
       .deleteFrom('turns')
       .where(

@@ -39,7 +39,20 @@ export interface TurnsTable {
   recovery_attempts: ColumnType<number | string, number | undefined, number>;
 }
 
+export interface ToolCallsTable {
+  id: string;
+  turn_id: string;
+  app_id: string;
+  name: string;
+  arguments: string;
+  output: string;
+  outcome: string;
+  duration_ms: ColumnType<number | string, number, number>;
+  created_at: ColumnType<number | string, number, number>;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   turns: TurnsTable;
+  tool_calls: ToolCallsTable;
 }

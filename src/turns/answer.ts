@@ -17,6 +17,8 @@ export class AnswerAccumulator {
     | { kind: 'canceled' }
     | { kind: 'requires_action'; chat: Chat };
   sawDone = false;
+  /** The answer is a question (a workflow question node, a chatflow input node): the next message replies. */
+  awaitingReply = false;
   private readonly streamedMessages = new Set<string>();
 
   constructor(private readonly onText: (text: string) => void) {}
@@ -77,6 +79,11 @@ export class AnswerAccumulator {
         this.ending = { kind: 'requires_action', chat };
         break;
     }
+  }
+
+  /** Adds answer text that did not come as a chat event (workflow output). */
+  addText(t: string): void {
+    this.text(t);
   }
 
   private text(t: string): void {

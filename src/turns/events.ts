@@ -10,6 +10,8 @@ export interface WireUsage {
 export type TurnEvent =
   | { event: 'turn'; data: { turn_id: string; conversation_id: string } }
   | { event: 'delta'; data: { text: string } }
+  /** A tool the bot asked for runs in the gateway ("looking up…"). */
+  | { event: 'tool'; data: { name: string; status: 'running' | 'done'; outcome?: string } }
   | {
       event: 'done';
       data: {
@@ -19,6 +21,8 @@ export type TurnEvent =
         answer: string;
         usage: WireUsage | null;
         suggestions: string[];
+        /** The answer is a question; the user's next message is the reply. */
+        awaiting_reply?: boolean;
       };
     }
   | {

@@ -1,12 +1,15 @@
-import type { ChatStream, CozeClient } from '../coze/index.js';
+import type { AppConfig } from '../config/index.js';
+import type { CozeClient } from '../coze/index.js';
 import { GatewayError, isGatewayError, toGatewayError } from '../errors.js';
 import { cozeIdentity, principalOf, type Session } from '../identity/index.js';
 import { newId } from '../ids.js';
 import type { ConversationRecord, Ledger, TurnOutcome } from '../ledger/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
 import { acquireLock, type EventStreams, type Lock, type Store } from '../state/index.js';
+import type { ToolRunner } from '../tools/index.js';
 import { AnswerAccumulator } from './answer.js';
 import type { CircuitBreaker } from './breaker.js';
+import { converse } from './converse.js';
 import type { NumberedEvent, TurnEvent, TurnEventLog } from './events.js';
 import { followTurn, streamKey } from './follow.js';
 import { RunningTurn } from './running-turn.js';
@@ -30,12 +33,8 @@ export interface TurnSettings {
   fallbackAnswer?: string;
 }
 
-/** What a turn needs of its app. */
-export interface TurnApp {
-  id: string;
-  botId: string;
-  maxConversationsPerUser: number;
-}
+/** What a turn needs of its app: its target, tools, limits. */
+export type TurnApp = AppConfig;
 
 export interface TurnDeps {
   coze: CozeClient;
@@ -44,6 +43,7 @@ export interface TurnDeps {
   /** Shared event streams (Redis), so another instance can resume this one's turns. */
   streams?: EventStreams;
   breaker: CircuitBreaker;
+  tools: ToolRunner;
   logger: Logger;
   metrics: Metrics;
   settings: TurnSettings;
@@ -216,15 +216,20 @@ export class TurnRunner {
       throw new GatewayError('GW_TOO_MANY_CONVERSATIONS');
     }
     const { sessionName } = cozeIdentity(session);
-    // Safe to retry: at worst Coze keeps an empty conversation nobody uses.
-    const { conversation } = await this.withRetries(() =>
-      this.deps.coze.createConversation({ sessionName, botId: app.botId }),
-    );
+    // A bot or chatflow conversation is created at Coze for this user (never Coze's default one);
+    // a workflow has no conversation at Coze, only ours. Safe to retry: at worst Coze keeps an
+    // empty conversation nobody uses.
+    const t = app.target;
+    const cozeConversationId =
+      t.type === 'workflow'
+        ? ''
+        : (await this.withRetries(() => this.deps.coze.createConversation({ sessionName, botId: t.botId })))
+            .conversation.id;
     return this.deps.ledger.createConversation({
       id: newId('cv'),
       appId: session.appId,
       userId: principal,
-      cozeConversationId: conversation.id,
+      cozeConversationId,
       cozeUser: sessionName,
       createdAt: Date.now(),
     });
@@ -267,7 +272,20 @@ export class TurnRunner {
     let logId: string | undefined;
     let error: GatewayError | undefined;
     try {
-      logId = await this.converse(turn, session, app, message, acc);
+      const { coze, ledger, store, tools } = this.deps;
+      logId = await converse({
+        coze,
+        ledger,
+        store,
+        tools,
+        turn,
+        session,
+        app,
+        message,
+        acc,
+        push: (e) => this.push(turn, e),
+        open: (call) => this.openChat(turn, call),
+      });
     } catch (e) {
       error = toGatewayError(e);
       logId ??= error.logId;
@@ -353,6 +371,7 @@ export class TurnRunner {
               }
             : null,
           suggestions: acc.suggestions,
+          ...(acc.awaitingReply && { awaiting_reply: true }),
         },
       });
     }
@@ -375,67 +394,13 @@ export class TurnRunner {
     setTimeout(() => this.logs.delete(turn.turnId), ms).unref();
   }
 
-  /** Talks to Coze until the chat ends. Returns the log id of the chat's first response. */
-  private async converse(
-    turn: RunningTurn,
-    session: Session,
-    app: TurnApp,
-    message: string,
-    acc: AnswerAccumulator,
-  ): Promise<string | undefined> {
-    const { coze, ledger } = this.deps;
-    // The conversation's own Coze identity: a visitor's conversation keeps it after the visitor
-    // logs in, so Coze still knows the conversation and its context.
-    const sessionName = turn.conversation.cozeUser;
-    const conversationId = turn.conversation.cozeConversationId;
-    let stream = await this.openChat(turn, () =>
-      coze.streamChat({
-        sessionName,
-        userId: sessionName,
-        botId: app.botId,
-        conversationId,
-        message,
-        // Signed business context only: nothing from the browser reaches these fields.
-        customVariables: session.context,
-        metaData: session.context,
-        signal: turn.signal,
-      }),
-    );
-    const logId = stream.logId;
-    let notedChat = false;
-    for (;;) {
-      for await (const event of stream) {
-        acc.apply(event);
-        if (!notedChat && acc.chatId) {
-          notedChat = true;
-          await ledger.noteCozeChat(turn.turnId, acc.chatId, logId);
-        }
-      }
-      if (acc.ending?.kind !== 'requires_action') return logId;
-      // Tool calls run inside the gateway (tools are configured per app); with none configured,
-      // every call is answered with an error output the bot can explain, so the chat still ends.
-      const calls = acc.ending.chat.required_action?.submit_tool_outputs?.tool_calls ?? [];
-      acc.ending = undefined;
-      stream = await coze.submitToolOutputs({
-        sessionName,
-        conversationId,
-        chatId: acc.chatId!,
-        toolOutputs: calls.map((c) => ({
-          toolCallId: c.id,
-          output: JSON.stringify({ error: `The tool "${c.function?.name}" is not available.` }),
-        })),
-        signal: turn.signal,
-      });
-    }
-  }
-
   /**
    * Opens the chat stream. A chat that failed before any event (Coze unreachable, 5xx) is retried
    * with jittered backoff, a few times; Coze's 4016 (a chat still running in this conversation,
    * e.g. one started before a restart) is retried inside the lock-wait budget. The user sees
    * GW_CONVERSATION_BUSY, never Coze's code.
    */
-  private async openChat(turn: RunningTurn, open: () => Promise<ChatStream>): Promise<ChatStream> {
+  private async openChat<T>(turn: RunningTurn, open: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + Math.max(this.deps.settings.lockWaitMs, 2000);
     for (let attempt = 0, delay = 200; ; attempt++, delay = Math.min(delay * 2, 2000)) {
       try {

@@ -1,73 +1,71 @@
-import { mkdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { lastText, say, texts, widget } from './widget-page.js';
 
 let gw: TestGateway;
 let browser: Browser;
 beforeAll(async () => {
   gw = await startTestGateway({ SIMULATOR_DELTA_DELAY_MS: '10' });
   browser = await launchChromium();
-  mkdirSync('test-results', { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();
   await gw?.stop();
 });
 
-describe('the demo page in a real browser', () => {
-  it('chats as a visitor, remembers the name, keeps history over a reload; another visitor is a stranger', async () => {
+describe('the demo pages in a real browser', () => {
+  it('/ says simulator mode and shows the widget open; the chat remembers the name over a reload; another visitor is a stranger', async () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
     const page = await context.newPage();
     await page.goto(gw.url);
     await expect.poll(() => page.locator('#mode').textContent()).toBe('Simulator mode');
+    const w = widget(page);
+    await expect.poll(() => w.panel.isVisible()).toBe(true);
 
-    const box = page.getByRole('textbox', { name: 'Message' });
-    const log = page.getByRole('log');
-    await box.fill('my name is Zhang San');
-    await box.press('Enter');
-    await expect
-      .poll(() => log.locator('.assistant').first().textContent())
-      .toBe('Nice to meet you, Zhang San!');
-    await box.fill('what is my name?');
-    await box.press('Enter');
-    await expect.poll(() => log.locator('.assistant').nth(1).textContent()).toBe('Your name is Zhang San.');
-    await page.screenshot({ path: 'test-results/demo-desktop.png' });
-
+    await say(page, 'my name is Zhang San');
+    await expect.poll(() => lastText(w.answers)).toBe('Nice to meet you, Zhang San!');
+    await say(page, 'what is my name?');
+    await expect.poll(() => lastText(w.answers)).toBe('Your name is Zhang San.');
     await page.reload();
-    await expect.poll(() => log.locator('.msg').count()).toBe(4);
-    expect(await log.locator('.user').first().textContent()).toBe('my name is Zhang San');
+    await expect.poll(() => w.questions.count()).toBe(2);
+    expect(await texts(w.questions)).toEqual(['my name is Zhang San', 'what is my name?']);
 
     const stranger = await browser.newContext();
     const other = await stranger.newPage();
     await other.goto(gw.url);
-    const otherBox = other.getByRole('textbox', { name: 'Message' });
-    await otherBox.fill('what is my name?');
-    await otherBox.press('Enter');
-    await expect
-      .poll(() => other.getByRole('log').locator('.assistant').first().textContent())
-      .toBe("I don't know your name yet.");
+    await say(other, 'what is my name?');
+    await expect.poll(() => lastText(widget(other).answers)).toBe("I don't know your name yet.");
     await stranger.close();
     await context.close();
   });
 
-  it('shows what a bot sends as text: markup in an answer never runs', async () => {
+  it('/demo/shop loads the widget with one script tag on a product page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    let alerted = false;
-    page.on('dialog', (d) => {
-      alerted = true;
-      void d.dismiss();
-    });
-    await page.goto(gw.url);
-    const box = page.getByRole('textbox', { name: 'Message' });
-    await box.fill('<img src=x onerror=alert(1)>');
-    await box.press('Enter');
-    const answer = page.getByRole('log').locator('.assistant').first();
-    await expect.poll(() => answer.textContent()).toBe('You said: <img src=x onerror=alert(1)>');
-    expect(await page.locator('#log img').count()).toBe(0);
-    expect(alerted).toBe(false);
+    await page.goto(`${gw.url}/demo/shop`);
+    expect(await page.locator('script[src$="widget.js"]').count()).toBe(1);
+    expect(await page.locator('h1').textContent()).toBe('Linen Overshirt');
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    expect(await widget(page).panel.getAttribute('aria-label')).toBe('Northwind assistant');
+    await say(page, 'do you ship to Shanghai?');
+    await expect.poll(() => lastText(widget(page).answers)).toBe('You said: do you ship to Shanghai?');
     await context.close();
+  });
+
+  it('serves /widget.js cacheable, with an ETag, under 35 KB gzipped', async () => {
+    const res = await fetch(`${gw.url}/widget.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/javascript; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    const etag = res.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(gzipSync(body, { level: 9 }).length).toBeLessThanOrEqual(35 * 1024);
+    const again = await fetch(`${gw.url}/widget.js`, { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
   });
 });

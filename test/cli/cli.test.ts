@@ -14,7 +14,7 @@ describe('coze-gateway start', () => {
       expect(gw.output()).toMatch(/built-in Coze simulator/);
       const page = await fetch(gw.url);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-      expect(await page.text()).toContain('id="log"');
+      expect(await page.text()).toContain('/widget.js');
       const meta = await (await fetch(`${gw.url}/v1/meta`)).json();
       expect(meta.upstream.mode).toBe('simulator');
 

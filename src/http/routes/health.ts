@@ -54,7 +54,8 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
     return {
       apps: [...deps.apps.values()].map((a) => ({
         id: a.id,
-        bot_id: a.botId,
+        target: a.target,
+        tools: a.tools.map((t) => ({ name: t.name, type: t.type })),
         allowed_origins: a.allowedOrigins,
         visitors: a.visitors,
         secrets: a.secrets.length,

@@ -1,0 +1,2 @@
+export { ToolRunner } from './runner.js';
+export type { ToolContext, ToolOutcome, ToolResult } from './types.js';

@@ -1,0 +1,170 @@
+// <coze-chat>: the custom element. Builds the view in an open shadow root, wires it to a Chat,
+// and is the JavaScript API: open(), close(), toggle(), send(), newConversation(), setToken(),
+// the `token` and `getToken` properties.
+import { GatewayClient } from './api.js';
+import { Chat } from './chat.js';
+import { type Texts, textsFor } from './i18n.js';
+import { readOptions } from './options.js';
+import { Sessions, type TokenProvider } from './session.js';
+import { Store } from './store.js';
+import { buildView, type View } from './view.js';
+
+const DARK = matchMedia('(prefers-color-scheme: dark)');
+
+export class CozeChatElement extends HTMLElement {
+  static scriptBase: string | null = null;
+  static get observedAttributes(): string[] {
+    return ['token', 'theme', 'position'];
+  }
+
+  private view: View | null = null;
+  private chat: Chat | null = null;
+  private sessions: Sessions | null = null;
+  private texts: Texts = textsFor('en', []);
+  private provider: TokenProvider | null = null;
+
+  /** The host's callback for a fresh session token (identified mode). */
+  get getToken(): TokenProvider | null {
+    return this.provider;
+  }
+  set getToken(fn: TokenProvider | null) {
+    this.provider = typeof fn === 'function' ? fn : null;
+    if (this.sessions) {
+      this.sessions.provider = this.provider;
+      if (this.provider) this.sessions.identified = true;
+    }
+  }
+
+  set token(value: string) {
+    this.setToken(value);
+  }
+
+  setToken(token: string): void {
+    this.sessions?.setToken(token);
+  }
+
+  connectedCallback(): void {
+    // Properties a page set before the element was defined shadow the class's accessors.
+    for (const prop of ['getToken', 'token'] as const) {
+      if (Object.hasOwn(this, prop)) {
+        const value: unknown = Reflect.get(this, prop);
+        Reflect.deleteProperty(this, prop);
+        Reflect.set(this, prop, value);
+      }
+    }
+    if (this.view) return;
+    this.mountView();
+  }
+
+  attributeChangedCallback(name: string, _old: string | null, value: string | null): void {
+    if (name === 'token' && value) this.setToken(value);
+    else this.applyLooks();
+  }
+
+  private mountView(): void {
+    const o = readOptions(this, CozeChatElement.scriptBase);
+    const t = textsFor(o.lang, navigator.languages ?? [navigator.language]);
+    this.texts = t;
+    const store = new Store(`coze-chat:${o.gateway}:${o.app}:${o.identified ? 'user' : 'visitor'}:`);
+    const sessions = new Sessions(o.gateway, o.app, store, o.identified || this.provider !== null);
+    sessions.provider = this.provider;
+    if (o.token) sessions.setToken(o.token);
+    this.sessions = sessions;
+    const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+    const view = buildView(shadow, t, { title: o.title || t.title, avatar: o.avatar, brand: o.brand });
+    this.view = view;
+    this.chat = new Chat(new GatewayClient(o.gateway, sessions), store, view, t);
+    this.chat.onUnread = (n) => this.showUnread(n);
+    this.wire(view);
+    DARK.addEventListener('change', () => this.applyLooks());
+    this.applyLooks();
+    if (o.startOpen) this.open();
+  }
+
+  /** Light or dark (the `theme` attribute, else the system's), left or right. */
+  private applyLooks(): void {
+    const root = this.view?.root;
+    if (!root) return;
+    const theme = this.getAttribute('theme');
+    root.classList.toggle('dark', theme === 'dark' || (theme !== 'light' && DARK.matches));
+    root.classList.toggle('left', this.getAttribute('position') === 'left');
+  }
+
+  private wire(v: View): void {
+    v.launcher.addEventListener('click', () => this.toggle());
+    v.closeButton.addEventListener('click', () => this.close());
+    v.newButton.addEventListener('click', () => {
+      this.chat?.newConversation();
+      v.input.focus();
+    });
+    v.panel.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.close();
+    });
+    v.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.send(v.input.value);
+      v.input.value = '';
+      this.grow();
+    });
+    v.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        v.form.requestSubmit();
+      }
+    });
+    v.input.addEventListener('input', () => this.grow());
+  }
+
+  private grow(): void {
+    const input = this.view?.input;
+    if (!input) return;
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+  }
+
+  private showUnread(n: number): void {
+    const v = this.view;
+    if (!v) return;
+    v.badge.hidden = n === 0;
+    v.badge.textContent = String(n);
+    v.launcher.setAttribute('aria-label', n ? this.texts.unread(n) : this.texts.open);
+  }
+
+  open(): void {
+    const v = this.view;
+    if (!v || !this.chat) return;
+    this.chat.isOpen = true;
+    this.chat.unreadCount = 0;
+    this.showUnread(0);
+    v.panel.hidden = false;
+    v.root.classList.add('open');
+    v.launcher.setAttribute('aria-expanded', 'true');
+    void this.chat.restore();
+    v.input.focus();
+  }
+
+  close(): void {
+    const v = this.view;
+    if (!v || !this.chat) return;
+    this.chat.isOpen = false;
+    v.panel.hidden = true;
+    v.root.classList.remove('open');
+    v.launcher.setAttribute('aria-expanded', 'false');
+    v.launcher.focus();
+  }
+
+  toggle(): void {
+    if (this.chat?.isOpen) this.close();
+    else this.open();
+  }
+
+  /** Sends `text` as the user (opens the panel first). */
+  send(text: string): void {
+    if (!this.chat?.isOpen) this.open();
+    this.chat?.send(text);
+  }
+
+  newConversation(): void {
+    this.chat?.newConversation();
+  }
+}

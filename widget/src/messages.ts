@@ -1,0 +1,81 @@
+// The bubbles of the message log: a user's message with its sending state, and a bot's answer
+// (typing dots, streamed markdown, an error line with a retry control).
+import { h } from './dom.js';
+import type { Texts } from './i18n.js';
+import { renderMarkdown } from './markdown.js';
+
+export type SendState = 'sending' | 'sent' | 'queued' | 'failed';
+
+function metaLine(cls: string, line: string, retry: (() => void) | undefined, t: Texts): HTMLDivElement {
+  const meta = h('div', { class: cls }, h('span', {}, line));
+  if (retry) {
+    const b = h('button', { class: 'retry', type: 'button' }, t.retry);
+    b.addEventListener('click', retry, { once: true });
+    meta.append(b);
+  }
+  return meta;
+}
+
+export class UserMessage {
+  readonly el: HTMLDivElement;
+  private meta: HTMLDivElement | null = null;
+
+  private readonly t: Texts;
+
+  constructor(text: string, t: Texts) {
+    this.t = t;
+    this.el = h('div', { class: 'msg user' }, h('div', { class: 'bubble' }, text));
+  }
+
+  /** `line` explains a queued or failed message; `retry` adds the control that sends it again. */
+  setState(state: SendState, line?: string, retry?: () => void): void {
+    this.el.dataset.state = state;
+    this.meta?.remove();
+    this.meta = null;
+    if (line) {
+      this.meta = metaLine(state === 'failed' ? 'meta error' : 'meta', line, retry, this.t);
+      this.el.append(this.meta);
+    }
+  }
+}
+
+export class BotMessage {
+  readonly el: HTMLDivElement;
+  private readonly bubble: HTMLDivElement;
+  private readonly typing: HTMLDivElement;
+  private meta: HTMLDivElement | null = null;
+
+  private readonly t: Texts;
+
+  constructor(t: Texts) {
+    this.t = t;
+    this.bubble = h('div', { class: 'bubble', hidden: true });
+    this.typing = h(
+      'div',
+      { class: 'typing', hidden: true },
+      h('span', { class: 'sr' }, t.typing),
+      h('i', { 'aria-hidden': 'true' }),
+      h('i', { 'aria-hidden': 'true' }),
+      h('i', { 'aria-hidden': 'true' }),
+    );
+    this.el = h('div', { class: 'msg bot' }, this.typing, this.bubble);
+  }
+
+  setTyping(on: boolean): void {
+    this.typing.hidden = !on;
+  }
+
+  /** Shows `markdown` (the whole answer so far), sanitized. */
+  setText(markdown: string): void {
+    this.bubble.hidden = markdown === '';
+    this.bubble.innerHTML = renderMarkdown(markdown);
+    if (markdown) this.typing.hidden = true;
+  }
+
+  setError(line: string, retry?: () => void): void {
+    this.typing.hidden = true;
+    this.meta?.remove();
+    this.meta = metaLine('meta error', line, retry, this.t);
+    this.el.append(this.meta);
+  }
+}
