@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/index.js';
-import type { ChatEvent, ChatStream, CozeClient, WorkflowStream } from '../coze/index.js';
+import type { ChatEvent, CozeClient, WorkflowStream } from '../coze/index.js';
 import { GatewayError } from '../errors.js';
 import type { Session } from '../identity/index.js';
 import { newId } from '../ids.js';
@@ -209,4 +209,3 @@ function outputText(content: string): string {
   }
 }
 
-export type { ChatStream };

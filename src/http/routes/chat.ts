@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { GatewayError } from '../../errors.js';
+import { ERRORS, GatewayError } from '../../errors.js';
 import { principalOf } from '../../identity/index.js';
 import type { StartedTurn } from '../../turns/index.js';
 import { enforce } from '../apps.js';
@@ -108,7 +108,7 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
     const end = await deps.runner.end(started.turnId);
     if (end.event === 'error') {
       const { code, message, ...rest } = end.data;
-      return reply.status(new GatewayError(code).status).send({ error: { code, message }, ...rest });
+      return reply.status(ERRORS[code].status).send({ error: { code, message }, ...rest });
     }
     const { turn_id, conversation_id, status, answer, usage, suggestions } = end.data;
     return reply.send({ conversation_id, turn_id, status, answer, usage, suggestions });
