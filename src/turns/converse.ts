@@ -208,4 +208,3 @@ function outputText(content: string): string {
     return content;
   }
 }
-
