@@ -2,7 +2,7 @@
 // Usage: node scripts/test-summary.mjs <vitest json report> [lint failed: 0|1]
 import { existsSync, readFileSync } from 'node:fs';
 
-const [file, lintFailed = '0'] = process.argv.slice(2);
+const [file, lintFailed = '0', testStatus = '0'] = process.argv.slice(2);
 if (!existsSync(file)) {
   console.log('0 passed, 1 failed');
   console.error(`no test report at ${file}: the test run did not finish`);
@@ -14,7 +14,14 @@ const passed = r.numPassedTests ?? 0;
 const brokenFiles = (r.testResults ?? []).filter(
   (f) => f.status === 'failed' && f.assertionResults.length === 0,
 );
-const failed = (r.numFailedTests ?? 0) + brokenFiles.length + (lintFailed === '1' ? 1 : 0);
+let failed = (r.numFailedTests ?? 0) + brokenFiles.length + (lintFailed === '1' ? 1 : 0);
+// Vitest fails a run on errors outside any test (an uncaught exception); the JSON has no count.
+if (testStatus !== '0' && failed === 0) {
+  console.error(
+    'the test run failed outside any single test (see "Unhandled Errors" above): counted as one failure',
+  );
+  failed = 1;
+}
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 if (lintFailed === '1') console.error('lint failed (counted as one failure)');
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

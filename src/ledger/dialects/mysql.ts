@@ -19,7 +19,11 @@ export function mysqlDialect(config: DatabaseConfig): Dialect {
   return new MysqlDialect({
     pool: async () => {
       const { default: mysql } = await import('mysql2');
-      return new DiscardingPool(mysql.createPool(mysqlPoolOptions(config)));
+      const pool = mysql.createPool(mysqlPoolOptions(config));
+      // A connection whose server goes away between commands emits 'error': without a listener
+      // that would end the process. Its next query fails (GW_LEDGER_UNAVAILABLE) and it is dropped.
+      pool.on('connection', (connection) => connection.on('error', () => {}));
+      return new DiscardingPool(pool);
     },
     onCreateConnection: async (connection) => {
       await connection.executeQuery(CompiledQuery.raw("set time_zone = '+00:00'"));

@@ -12,6 +12,9 @@ export function postgresDialect(config: DatabaseConfig): Dialect {
       // An idle client whose server went away: the pool has already dropped it, and the next query
       // opens a new connection. Without a listener the 'error' event would end the process.
       pool.on('error', () => {});
+      // The same for a client that is checked out when its server goes away (pg only listens on
+      // idle ones): its next query fails with GW_LEDGER_UNAVAILABLE and the client is discarded.
+      pool.on('connect', (client) => client.on('error', () => {}));
       return new DiscardingPool(pool, (err) => !(err instanceof pg.DatabaseError));
     },
   });
