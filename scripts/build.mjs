@@ -17,6 +17,8 @@ const WIDGET_LIMIT_BYTES = 35 * 1024;
 const WIDGET_INTERNAL_PROPS = new RegExp(
   `^(${[
     'launcher',
+    'setLooking',
+    'onTool',
     'badge',
     'newButton',
     'closeButton',

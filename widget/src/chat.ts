@@ -129,6 +129,7 @@ export class Chat {
         bot.setText(text);
         this.scrollDown();
       },
+      onTool: (running: boolean) => bot.setLooking(running),
     };
     try {
       const result = await runTurn(

@@ -65,6 +65,12 @@ export class BotMessage {
     this.typing.hidden = !on;
   }
 
+  /** While a tool runs: the typing dots with a visible "looking that up" line (CSS ::before). */
+  setLooking(on: boolean): void {
+    this.typing.dataset.l = on ? this.t.looking : '';
+    if (on) this.typing.hidden = false;
+  }
+
   /** Shows `markdown` (the whole answer so far), sanitized. */
   setText(markdown: string): void {
     this.bubble.hidden = markdown === '';

@@ -46,7 +46,7 @@ img{max-width:100%}
 .meta{font-size:12px;color:var(--m);display:flex;gap:8px;flex-wrap:wrap}
 .error{color:var(--d)}
 .retry{font-weight:600}
-.typing{display:flex;gap:4px;padding:14px}
+.typing{display:flex;gap:4px;padding:14px;align-items:center}.typing::before{content:attr(data-l);font-size:12px;color:var(--m)}
 .typing i{width:6px;height:6px;border-radius:50%;background:var(--m);animation:dot 1.2s infinite}
 .typing i:nth-child(3){animation-delay:.2s}.typing i:nth-child(4){animation-delay:.4s}
 @keyframes dot{40%{opacity:.2}}

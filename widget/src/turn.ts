@@ -16,6 +16,8 @@ export interface TurnHandlers {
   onTurn(turnId: string, conversationId: string): void;
   /** The whole answer so far. */
   onText(text: string): void;
+  /** A tool runs in the gateway (true) or has finished (false). */
+  onTool?(running: boolean): void;
 }
 
 export interface TurnResult {
@@ -58,6 +60,8 @@ async function consume(res: Response, p: Progress, h: TurnHandlers): Promise<voi
       p.turnId = String(data.turn_id);
       p.conversationId = String(data.conversation_id);
       h.onTurn(p.turnId, p.conversationId);
+    } else if (ev.event === 'tool') {
+      h.onTool?.(data.status === 'running');
     } else if (ev.event === 'delta') {
       p.text += String(data.text ?? '');
       h.onText(p.text);
