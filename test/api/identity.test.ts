@@ -98,6 +98,29 @@ describe('a visitor who logs in', () => {
   });
 });
 
+describe('replays and nonces', () => {
+  it('two genuine requests for one user in the same second pass when they carry nonces; a replay does not', async () => {
+    const user = { id: 'two-tabs' };
+    const raw = (nonce: string) => JSON.stringify({ user, nonce });
+    const ts = Math.floor(Date.now() / 1000);
+    const send = (body: string) =>
+      fetch(`${gw.url}/v1/sessions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-gateway-timestamp': String(ts),
+          'x-gateway-signature': signRequest(SECRET, ts, body),
+        },
+        body,
+      });
+    expect((await send(raw('tab-1'))).status).toBe(201);
+    expect((await send(raw('tab-2'))).status).toBe(201);
+    const replay = await send(raw('tab-1'));
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('GW_REPLAYED');
+  });
+});
+
 describe('secret rotation', () => {
   it('accepts requests signed with either the current or the previous secret, and no other', async () => {
     expect((await signed({ user: { id: 'r1' } }, SECRET)).status).toBe(201);

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 /** What the host site's backend does: a signed POST /v1/sessions for its logged-in user. */
 async function issueToken(): Promise<string> {
-  const body = JSON.stringify({ user: { id: 'customer-42', name: 'Li Lei' } });
+  const body = JSON.stringify({ user: { id: 'customer-42', name: 'Li Lei' }, nonce: crypto.randomUUID() });
   const ts = Math.floor(Date.now() / 1000);
   const res = await fetch(`${gw.url}/v1/sessions`, {
     method: 'POST',

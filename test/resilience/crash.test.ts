@@ -34,7 +34,7 @@ describe('kill -9 during 20 concurrent streams', () => {
   afterAll(() => sim?.close());
 
   async function sessionFor(base: string, user: string): Promise<string> {
-    const body = JSON.stringify({ user: { id: user } });
+    const body = JSON.stringify({ user: { id: user }, nonce: crypto.randomUUID() });
     const ts = Math.floor(Date.now() / 1000);
     const r = await fetch(`${base}/v1/sessions`, {
       method: 'POST',

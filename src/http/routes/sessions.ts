@@ -23,6 +23,8 @@ const signedSessionBody = z.object({
   user: z.object({ id: userId, name: printable(100).optional() }),
   context: businessContext.optional(),
   merge_visitor: z.string().max(100).optional(),
+  // Makes two genuine requests in the same second differ (each signature is accepted once).
+  nonce: z.string().max(128).optional(),
 });
 
 const ssoBody = z.object({ token: z.string().min(1).max(8192), app: z.string().max(64).optional() });
