@@ -57,6 +57,9 @@ export function refreshMarginMs(ttlMs: number): number {
   return Math.max(0, Math.floor(ttlMs / 5));
 }
 
+/** How many sessions' tokens one process keeps in memory. */
+const LOCAL_TOKENS = 10_000;
+
 export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
   const { jwt, pat, hooks = {} } = opts;
   if (!jwt && !pat)
@@ -98,8 +101,21 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
     t !== undefined && now() < (t.refreshAt ?? t.expiresAt - UNKNOWN_MARGIN_MS);
   // A failing cache (e.g. Redis down) must not stop answers: read it as a miss.
   const read = (sessionName: string) => cache.get(sessionName).catch(() => undefined);
+  // This process's copy of fresh tokens, so a turn's Coze calls do not each read a shared cache
+  // (a Redis round trip). Bounded: the oldest entries go first.
+  const local = new Map<string, CachedToken>();
+  const remember = (sessionName: string, t: CachedToken) => {
+    local.delete(sessionName);
+    local.set(sessionName, t);
+    if (local.size > LOCAL_TOKENS) local.delete(local.keys().next().value as string);
+    return t;
+  };
 
   async function resolve(sessionName: string): Promise<CachedToken> {
+    return remember(sessionName, await resolveShared(sessionName));
+  }
+
+  async function resolveShared(sessionName: string): Promise<CachedToken> {
     const cached = await read(sessionName);
     if (fresh(cached)) return cached;
     if (!cache.acquireRefresh) return refresh(sessionName, cached);
@@ -149,6 +165,8 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
 
   return {
     getToken(sessionName) {
+      const mine = local.get(sessionName);
+      if (fresh(mine)) return Promise.resolve(mine);
       // Concurrent callers for one session_name share one cache read and at most one exchange.
       let pending = inflight.get(sessionName);
       if (!pending) {
@@ -158,6 +176,7 @@ export function createTokenProvider(opts: TokenProviderOptions): TokenProvider {
       return pending;
     },
     async invalidate(sessionName) {
+      local.delete(sessionName);
       await cache.delete(sessionName).catch(() => {});
     },
   };

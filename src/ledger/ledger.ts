@@ -136,9 +136,11 @@ export class Ledger {
     question: string;
   }) {
     const now = Date.now();
+    // Two statements at once, no transaction: this is on the way to every answer, and a crash
+    // between them leaves at worst a conversation whose "last active" time is a turn behind.
     await this.run(() =>
-      this.db.transaction().execute(async (tx) => {
-        await tx
+      Promise.all([
+        this.db
           .insertInto('turns')
           .values({
             id: t.id,
@@ -159,13 +161,13 @@ export class Ledger {
             created_at: now,
             finished_at: null,
           })
-          .execute();
-        await tx
+          .execute(),
+        this.db
           .updateTable('conversations')
           .set({ updated_at: now, title: sql<string>`coalesce(title, ${titleOf(t.question)})` })
           .where('id', '=', t.conversationId)
-          .execute();
-      }),
+          .execute(),
+      ]),
     );
   }
 

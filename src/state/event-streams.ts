@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.js';
+import { redisClient } from './redis-client.js';
 import { reconnectDelayMs } from './redis-store.js';
 
 /**
@@ -43,9 +44,9 @@ export class RedisEventStreams implements EventStreams {
       disconnectTimeout: 200,
       retryStrategy: reconnectDelayMs,
     };
-    this.client = new Redis(url, options);
+    this.client = redisClient(url, options);
     // Subscriptions are re-made by ioredis after a reconnect; the subscriber needs no timeout.
-    this.subscriber = new Redis(url, { ...options, commandTimeout: undefined, enableOfflineQueue: true });
+    this.subscriber = redisClient(url, { ...options, commandTimeout: undefined, enableOfflineQueue: true });
     const ignore = () => {};
     this.client.on('error', ignore);
     this.subscriber.on('error', ignore);

@@ -1,7 +1,8 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.js';
 import { type CheckedBucket, checkBuckets } from './rate-limit-bucket.js';
 import { CONSUME_BUCKETS } from './rate-limit-lua.js';
+import { redisClient } from './redis-client.js';
 import type { BucketLimit, BucketRequest, ConsumeResult, Store } from './store.js';
 
 export interface RedisStoreOptions {
@@ -45,7 +46,7 @@ export class RedisStore implements Store {
 
   constructor(o: RedisStoreOptions) {
     this.prefix = o.keyPrefix;
-    this.client = new Redis(o.url, {
+    this.client = redisClient(o.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

@@ -1,6 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpServerConfig } from '../config/index.js';
 
 /** MCP clients, one per configured server, connected on first use and kept for the process. */
@@ -43,7 +41,15 @@ export class McpClients {
   }
 }
 
+/** The MCP SDK is loaded when a tool first needs it (it costs about 240 ms at start). */
 async function connect(server: McpServerConfig): Promise<Client> {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { getDefaultEnvironment, StdioClientTransport } = await import(
+    '@modelcontextprotocol/sdk/client/stdio.js'
+  );
+  const { StreamableHTTPClientTransport } = await import(
+    '@modelcontextprotocol/sdk/client/streamableHttp.js'
+  );
   const client = new Client({ name: 'coze-gateway', version: '0.1.0' });
   const transport =
     server.type === 'stdio'

@@ -94,7 +94,9 @@ async function drain(
   for await (const event of stream) {
     const known = c.acc.chatId;
     c.acc.apply(event);
-    if (!known && c.acc.chatId) await c.ledger.noteCozeChat(c.turn.turnId, c.acc.chatId, stream.logId);
+    // Noted for recovery, without holding up the answer; the turn's end writes it again anyway.
+    if (!known && c.acc.chatId)
+      void c.ledger.noteCozeChat(c.turn.turnId, c.acc.chatId, stream.logId).catch(() => {});
   }
 }
 
