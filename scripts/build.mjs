@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { serverBuildOptions } from './build-options.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const WIDGET_LIMIT_BYTES = 35 * 1024;
@@ -94,18 +95,7 @@ async function buildServer() {
   const out = join(root, 'dist/cli/main.js');
   if (!stale(out, ['src'])) return;
   const started = Date.now();
-  await build({
-    entryPoints: [join(root, 'src/cli/main.ts')],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: true,
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'warning',
-  });
+  await build({ ...serverBuildOptions(root), outfile: out });
   console.error(`built dist/cli/main.js in ${Date.now() - started} ms`);
 }
 

@@ -75,6 +75,19 @@ async function streamTurn(
   const stopHeartbeat = startHeartbeat(res, deps.config.server.sseHeartbeatMs);
   let finished = false;
   let closed = false;
+  // Events produced in one go (several deltas from one chunk of Coze's stream) leave in one write.
+  let corked = false;
+  const write = (chunk: string) => {
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(() => {
+        corked = false;
+        res.uncork();
+      });
+    }
+    res.write(chunk);
+  };
   let unsubscribe: (() => void) | undefined;
   res.on('close', () => {
     closed = true;
@@ -85,7 +98,7 @@ async function streamTurn(
   try {
     unsubscribe = await deps.runner.follow(turnId, afterId, (e) => {
       if (closed) return;
-      res.write(formatEvent(e));
+      write(formatEvent(e));
       if (e.event === 'done' || e.event === 'error') {
         finished = true;
         stopHeartbeat();

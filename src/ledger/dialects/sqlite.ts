@@ -18,7 +18,38 @@ export function sqliteDialect(config: DatabaseConfig): Dialect {
       // WAL lets readers (history) run while a turn writes; NORMAL sync is safe under WAL.
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      return db;
+      return withStatementCache(db);
+    },
+  });
+}
+
+/** How many distinct statements are kept prepared (the ledger uses a few dozen). */
+const CACHED_STATEMENTS = 256;
+
+/**
+ * kysely prepares every statement anew, a noticeable share of a turn's CPU; the ledger's SQL
+ * repeats, so prepared statements are kept and reused. (better-sqlite3 statements are reusable,
+ * and one connection runs one statement at a time.)
+ */
+function withStatementCache(db: Sqlite.Database): Sqlite.Database {
+  const cache = new Map<string, Sqlite.Statement>();
+  const prepare = db.prepare.bind(db);
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') {
+        const value = Reflect.get(target, prop, receiver);
+        // Native methods want the real database as `this`, not the proxy.
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (sql: string) => {
+        let stmt = cache.get(sql);
+        if (!stmt) {
+          stmt = prepare(sql);
+          if (cache.size >= CACHED_STATEMENTS) cache.delete(cache.keys().next().value as string);
+          cache.set(sql, stmt);
+        }
+        return stmt;
+      };
     },
   });
 }
