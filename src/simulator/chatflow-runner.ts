@@ -7,7 +7,7 @@
 //   #fail:    chat.created, chat.in_progress, message.delta×2, chat.failed, done
 import { chunkText } from './bot.js';
 import { newToolCallId, nowSec } from './ids.js';
-import { FAILURE, type RunDeps } from './runner.js';
+import { charCount, FAILURE, type RunDeps, releaseChat, streamOf } from './runner.js';
 import {
   type ChatRecord,
   type ChatStatus,
@@ -58,27 +58,14 @@ function verbose(msgType: string, data: string): string {
 const finish = (reason: number): string =>
   verbose('generate_answer_finish', JSON.stringify({ finish_reason: reason, FinData: '' }));
 
-function count(text: string): number {
-  return Array.from(text).length;
-}
-
 export async function runChatflow(
   deps: RunDeps,
   conv: ConversationRecord,
   chat: ChatRecord,
   plan: ChatflowPlan,
 ): Promise<void> {
-  let sink = plan.sink;
-  const emit = (name: string, data: unknown): void => {
-    if (sink && !sink.closed) sink.event(name, data);
-  };
-  const endStream = (): void => {
-    sink?.done();
-    sink = null;
-  };
-  const release = (): void => {
-    if (conv.activeChatId === chat.id) conv.activeChatId = null;
-  };
+  const { emit, end: endStream } = streamOf(plan.sink);
+  const release = (): void => releaseChat(conv, chat);
   const live = (): boolean => chat.status !== 'canceled' && !deps.sleeper.closed;
   const newMessage = (type: string, content: string): MessageRecord => {
     const now = nowSec();
@@ -130,8 +117,8 @@ export async function runChatflow(
   }
 
   complete(answer);
-  const inputCount = 20 + Math.ceil(count(plan.input) / 2);
-  const outputCount = 1 + Math.ceil(count(plan.text) / 4);
+  const inputCount = 20 + Math.ceil(charCount(plan.input) / 2);
+  const outputCount = 1 + Math.ceil(charCount(plan.text) / 4);
   chat.usage = { token_count: inputCount + outputCount, output_count: outputCount, input_count: inputCount };
   if (plan.interrupt) {
     const question = JSON.stringify({ content_type: 'text', content: plan.text });

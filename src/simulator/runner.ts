@@ -48,12 +48,42 @@ const VERBOSE_FINISH = JSON.stringify({
   from_unit: null,
 });
 
-function release(conv: ConversationRecord, chat: ChatRecord): void {
+/** The conversation is free for its next chat. */
+export function releaseChat(conv: ConversationRecord, chat: ChatRecord): void {
   if (conv.activeChatId === chat.id) conv.activeChatId = null;
 }
 
-function count(text: string): number {
+/** Characters, not UTF-16 units (usage counts). */
+export function charCount(text: string): number {
   return Array.from(text).length;
+}
+
+interface Sink {
+  readonly closed: boolean;
+  event(name: string, data: unknown): void;
+  done(): void;
+  cut?(): void;
+}
+
+/**
+ * Where a chat's events go while a client reads them: writing after the stream ended, was cut or
+ * was closed by the client does nothing (the chat goes on in the background, as at Coze).
+ */
+export function streamOf(initial: Sink | null) {
+  let sink = initial;
+  return {
+    emit(name: string, data: unknown): void {
+      if (sink && !sink.closed) sink.event(name, data);
+    },
+    end(): void {
+      sink?.done();
+      sink = null;
+    },
+    cut(): void {
+      sink?.cut?.();
+      sink = null;
+    },
+  };
 }
 
 export async function runChat(
@@ -62,14 +92,8 @@ export async function runChat(
   chat: ChatRecord,
   plan: RunPlan,
 ): Promise<void> {
-  let sink = plan.sink;
-  const emit = (name: string, data: unknown): void => {
-    if (sink && !sink.closed) sink.event(name, data);
-  };
-  const endStream = (): void => {
-    sink?.done();
-    sink = null;
-  };
+  const out = streamOf(plan.sink);
+  const { emit, end: endStream } = out;
   const live = (): boolean => chat.status !== 'canceled' && !deps.sleeper.closed;
   const newMessage = (type: string, content: string): MessageRecord => {
     const now = nowSec();
@@ -98,7 +122,7 @@ export async function runChat(
   if (!plan.continuation) emit('conversation.chat.created', chatJson(chat, 'created'));
   chat.status = 'in_progress';
   emit('conversation.chat.in_progress', chatJson(chat));
-  const inputCount = 50 + Math.ceil(count(plan.question) / 2);
+  const inputCount = 50 + Math.ceil(charCount(plan.question) / 2);
 
   if (plan.reply.kind === 'tool') {
     const args = JSON.stringify({ order_id: plan.reply.orderId });
@@ -116,7 +140,7 @@ export async function runChat(
     chat.pendingOrderId = plan.reply.orderId;
     chat.status = 'requires_action';
     chat.usage = { token_count: inputCount + 12, output_count: 12, input_count: inputCount };
-    release(conv, chat);
+    releaseChat(conv, chat);
     emit('conversation.chat.requires_action', chatJson(chat));
     return endStream();
   }
@@ -129,15 +153,14 @@ export async function runChat(
     chat.failedAt = nowSec();
     chat.lastError = { ...FAILURE };
     chat.outputs = [];
-    release(conv, chat);
+    releaseChat(conv, chat);
     emit('conversation.chat.failed', chatJson(chat));
     endStream();
   };
   const maybeCut = (force: boolean): void => {
     if (plan.cutAfterDeltas === null || (!force && sent < plan.cutAfterDeltas)) return;
     plan.cutAfterDeltas = null;
-    sink?.cut();
-    sink = null;
+    out.cut();
   };
 
   for (const piece of chunkText(text, deps.chunkChars)) {
@@ -163,12 +186,12 @@ export async function runChat(
     emit('conversation.message.completed', messageJson(fu));
   }
   if (plan.reply.rememberName) conv.memory.name = plan.reply.rememberName;
-  const outputCount = 1 + Math.ceil(count(text) / 4);
+  const outputCount = 1 + Math.ceil(charCount(text) / 4);
   chat.usage = { token_count: inputCount + outputCount, output_count: outputCount, input_count: inputCount };
   chat.status = 'completed';
   chat.completedAt = nowSec();
   conv.updatedAt = chat.completedAt;
-  release(conv, chat);
+  releaseChat(conv, chat);
   emit('conversation.chat.completed', chatJson(chat));
   endStream();
 }
