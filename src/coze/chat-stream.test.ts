@@ -3,7 +3,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
 import { createChatStream } from './chat-stream.js';
-import type { ChatEvent, ChatStream } from './types.js';
+import { answerText, drain } from './stream-testing.js';
+import type { ChatEvent } from './types.js';
 
 const chat = (status: string) => JSON.stringify({ id: 'c1', conversation_id: 'v1', status });
 const delta = (text: string) =>
@@ -31,21 +32,6 @@ function streamOf(chunks: string[], o: { firstEventMs?: number; idleMs?: number 
   return { body, stream, cancelled: () => cancelled };
 }
 
-async function drain(stream: ChatStream): Promise<{ events: ChatEvent[]; error?: unknown }> {
-  const events: ChatEvent[] = [];
-  try {
-    for await (const e of stream) events.push(e);
-    return { events };
-  } catch (error) {
-    return { events, error };
-  }
-}
-
-const text = (events: ChatEvent[]) =>
-  events
-    .map((e) => (e.type === 'message' && e.event === 'conversation.message.delta' ? e.message.content : ''))
-    .join('');
-
 describe('ChatStream', () => {
   it('yields events up to done and closes the body', async () => {
     const { body, stream, cancelled } = streamOf([
@@ -57,7 +43,7 @@ describe('ChatStream', () => {
     ]);
     const { events, error } = await drain(stream);
     expect(error).toBeUndefined();
-    expect(text(events)).toBe('Hello');
+    expect(answerText(events)).toBe('Hello');
     expect(events.at(-1)).toEqual({ type: 'done' });
     expect(stream.logId).toBe('LOG1');
     expect(body.destroyed).toBe(true);
@@ -71,7 +57,7 @@ describe('ChatStream', () => {
     ]);
     body.end();
     const { events, error } = await drain(stream);
-    expect(text(events)).toBe('partial');
+    expect(answerText(events)).toBe('partial');
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ code: 'GW_UPSTREAM_TRUNCATED', logId: 'LOG1' });
   });
@@ -121,7 +107,7 @@ describe('ChatStream', () => {
     ]);
     body.end();
     const { events, error } = await drain(stream);
-    expect(text(events)).toBe('ok');
+    expect(answerText(events)).toBe('ok');
     expect(error).toMatchObject({ code: 'GW_UPSTREAM_BAD_RESPONSE', logId: 'LOG1' });
   });
 

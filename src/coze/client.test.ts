@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../simulator/index.js';
 import { type ChatParams, type CozeClient, createCozeClient } from './client.js';
+import { answerText, drain } from './stream-testing.js';
 import { BOT, jwtCredentials, PAT, startTestSimulator, uniqueSession } from './testing.js';
 import { createMemoryTokenCache } from './token-cache.js';
 import { createTokenProvider, type TokenProvider } from './token-provider.js';
-import type { ChatEvent, ChatStream } from './types.js';
+import type { ChatEvent } from './types.js';
 
 let sim: Simulator;
 let tokens: TokenProvider;
@@ -34,20 +35,6 @@ const params = (message: string, extra: Partial<ChatParams> = {}): ChatParams =>
   ...extra,
 });
 
-async function drain(stream: ChatStream): Promise<{ events: ChatEvent[]; error?: unknown }> {
-  const events: ChatEvent[] = [];
-  try {
-    for await (const e of stream) events.push(e);
-    return { events };
-  } catch (error) {
-    return { events, error };
-  }
-}
-
-const answer = (events: ChatEvent[]) =>
-  events
-    .map((e) => (e.type === 'message' && e.event === 'conversation.message.delta' ? e.message.content : ''))
-    .join('');
 const names = (events: ChatEvent[]) =>
   events.map((e) => (e.type === 'chat' || e.type === 'message' ? e.event : e.type));
 
@@ -57,7 +44,7 @@ describe('streamChat', () => {
     expect(stream.logId).toBeTruthy();
     const { events, error } = await drain(stream);
     expect(error).toBeUndefined();
-    expect(answer(events)).toBe('You said: hello there');
+    expect(answerText(events)).toBe('You said: hello there');
     expect(names(events).slice(0, 2)).toEqual(['conversation.chat.created', 'conversation.chat.in_progress']);
     const completed = events.findLast((e) => e.type === 'chat');
     expect(completed).toMatchObject({ event: 'conversation.chat.completed', chat: { status: 'completed' } });
@@ -81,7 +68,7 @@ describe('streamChat', () => {
     const p = { sessionName, conversationId: conversation.id };
     await drain(await client.streamChat(params('my name is Ada', p)));
     const { events } = await drain(await client.streamChat(params('what is my name?', p)));
-    expect(answer(events)).toContain('Ada');
+    expect(answerText(events)).toContain('Ada');
   });
 
   it('parses identically under random byte chunking', async () => {
@@ -90,7 +77,7 @@ describe('streamChat', () => {
     const chunked = await drain(await client.streamChat(params('我叫什么 — chunk me 😀 please')));
     expect(chunked.error).toBeUndefined();
     expect(names(chunked.events)).toEqual(names(plain.events));
-    expect(answer(chunked.events)).toBe(answer(plain.events));
+    expect(answerText(chunked.events)).toBe(answerText(plain.events));
   });
 
   it('a stream cut mid-answer throws GW_UPSTREAM_TRUNCATED after yielding the partial deltas', async () => {
@@ -98,7 +85,7 @@ describe('streamChat', () => {
     const stream = await client.streamChat(params('a long enough message to be cut in pieces'));
     const { events, error } = await drain(stream);
     expect(error).toMatchObject({ code: 'GW_UPSTREAM_TRUNCATED', logId: stream.logId });
-    const partial = answer(events);
+    const partial = answerText(events);
     expect(partial.length).toBeGreaterThan(0);
     expect('You said: a long enough message to be cut in pieces'.startsWith(partial)).toBe(true);
     expect(partial.length).toBeLessThan('You said: a long enough message to be cut in pieces'.length);
@@ -165,7 +152,7 @@ describe('streamChat', () => {
       }),
     );
     expect(rest.error).toBeUndefined();
-    expect(answer(rest.events)).toContain('shipped on Monday');
+    expect(answerText(rest.events)).toContain('shipped on Monday');
     expect(rest.events.findLast((e) => e.type === 'chat')).toMatchObject({ chat: { status: 'completed' } });
   });
 });
@@ -253,7 +240,7 @@ describe('errors and auth', () => {
       source: 'oauth',
     });
     const { events } = await drain(await c.streamChat(params('after retry', { sessionName })));
-    expect(answer(events)).toBe('You said: after retry');
+    expect(answerText(events)).toBe('You said: after retry');
   });
 
   it('the whole-request timeout of a JSON call is GW_UPSTREAM_TIMEOUT', async () => {

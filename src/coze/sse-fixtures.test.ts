@@ -4,7 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toChatEvent } from './events.js';
+import { random, randomSplit } from './splits.js';
 import { createSseDecoder } from './sse.js';
+import { answerText } from './stream-testing.js';
 import type { ChatEvent } from './types.js';
 
 const DIR = '/work/shared/coze-fixtures';
@@ -26,33 +28,6 @@ function parse(chunks: Uint8Array[]): ChatEvent[] {
 
 const names = (events: ChatEvent[]) =>
   events.map((e) => (e.type === 'chat' || e.type === 'message' || e.type === 'unknown' ? e.event : e.type));
-
-const answer = (events: ChatEvent[]) =>
-  events
-    .filter((e) => e.type === 'message' && e.event === 'conversation.message.delta')
-    .map((e) => (e.type === 'message' ? e.message.content : ''))
-    .join('');
-
-/** Deterministic PRNG (mulberry32), so a failing split can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomSplit(bytes: Uint8Array, rnd: () => number, maxChunk: number): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; ) {
-    const n = 1 + Math.floor(rnd() * maxChunk);
-    chunks.push(bytes.subarray(i, i + n));
-    i += n;
-  }
-  return chunks;
-}
 
 const expected: Record<string, string[]> = {
   'py-chat_text_stream_resp.txt': [
@@ -133,7 +108,7 @@ describe('recorded Coze streams', () => {
 
   it('reads the text stream: answer, usage and the Chinese text split inside characters', () => {
     const events = parse(randomSplit(fixture('py-chat_text_stream_resp.txt'), random(7), 2));
-    expect(answer(events)).toBe('20星期三。');
+    expect(answerText(events)).toBe('20星期三。');
     const completed = events.find((e) => e.type === 'chat' && e.event === 'conversation.chat.completed');
     expect(completed).toMatchObject({
       chat: { status: 'completed', usage: { token_count: 633, output_count: 19 } },
@@ -151,7 +126,7 @@ describe('recorded Coze streams', () => {
 
   it('reads the chatflow answer and the debug_url of done', () => {
     const events = parse([fixture('py-workflows_chat_stream_resp.txt')]);
-    expect(answer(events)).toBe("I'm fine, thank you. How about you?");
+    expect(answerText(events)).toBe("I'm fine, thank you. How about you?");
     expect(events.at(-1)).toEqual({
       type: 'done',
       debugUrl:
