@@ -16,12 +16,11 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   });
 }
 
-/** Printable text: no NUL or other C0 controls but tab, CR and LF. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Whether a text has no NUL or other C0 controls but tab, CR and LF. */
+export const isPrintable = (s: string): boolean => !CONTROL.test(s);
+
+/** Printable text (see isPrintable) of at most `max` characters, for zod schemas. */
 export const printable = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine(
-      (s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s),
-      'must not contain control characters',
-    );
+  z.string().max(max).refine(isPrintable, 'must not contain control characters');

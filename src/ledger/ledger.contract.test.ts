@@ -164,12 +164,18 @@ for (const kind of DIALECTS) {
         const b = await conversation(ledger, app, 'v:visitor');
         const elsewhere = await conversation(ledger, newApp(), 'v:visitor');
         const t = await turn(ledger, a);
+        // Found (and so remembered) before the move: the move forgets it for the old owner.
+        expect(await ledger.findConversation(app, 'v:visitor', a.id)).toMatchObject({ id: a.id });
         expect(await ledger.moveConversations(app, 'v:visitor', 'u:alice')).toBe(2);
         expect(await ledger.findConversation(app, 'v:visitor', a.id)).toBeUndefined();
         expect((await ledger.listConversations(app, 'u:alice', 10)).map((c) => c.id).sort()).toEqual(
           [a.id, b.id].sort(),
         );
         expect(await ledger.getTurn(t)).toMatchObject({ userId: 'u:alice' });
+        expect(await ledger.findConversation(app, 'u:alice', a.id)).toMatchObject({
+          id: a.id,
+          userId: 'u:alice',
+        });
         expect(await ledger.findConversation(elsewhere.appId, 'v:visitor', elsewhere.id)).toEqual(elsewhere);
         expect(await ledger.moveConversations(app, 'v:visitor', 'u:alice')).toBe(0);
       });

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { GatewayError } from '../errors.js';
+import { precompile } from './precompiled.js';
 import {
   type ConversationRecord,
   type TurnOutcome,
@@ -9,7 +10,7 @@ import {
   toTurn,
 } from './records.js';
 import { type Deleted, deleteOlderThan } from './retention.js';
-import type { Database } from './schema.js';
+import type { Database, TurnStatus } from './schema.js';
 
 /**
  * The record of conversations and turns. Every read is scoped by app and user where a user asks,
@@ -42,8 +43,113 @@ export interface ToolCallRecord {
   createdAt: number;
 }
 
+type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+/** How long, and how many, found conversations are remembered (see findConversation). */
+export const OWNED_CACHE_MS = 60_000;
+const OWNED_CACHE_SIZE = 10_000;
+
 export class Ledger {
-  constructor(readonly db: Kysely<Database>) {}
+  // The statements every turn runs, built once (see precompile).
+  private readonly q;
+  private readonly owned = new Map<string, { record: ConversationRecord; until: number }>();
+
+  constructor(readonly db: Kysely<Database>) {
+    this.q = {
+      findConversation: precompile<{ id: string; appId: string; userId: string }, Row<'conversations'>>(
+        db,
+        (p) =>
+          db
+            .selectFrom('conversations')
+            .selectAll()
+            .where('id', '=', p('id'))
+            .where('app_id', '=', p('appId'))
+            .where('user_id', '=', p('userId')),
+      ),
+      insertTurn: precompile<{
+        id: string;
+        appId: string;
+        conversationId: string;
+        userId: string;
+        question: string;
+        now: number;
+      }>(db, (p) =>
+        db.insertInto('turns').values({
+          id: p('id'),
+          app_id: p('appId'),
+          conversation_id: p('conversationId'),
+          user_id: p('userId'),
+          question: p('question'),
+          answer: null,
+          status: 'pending',
+          error_code: null,
+          input_tokens: null,
+          output_tokens: null,
+          total_tokens: null,
+          coze_chat_id: null,
+          coze_log_id: null,
+          latency_ms: null,
+          first_token_ms: null,
+          created_at: p('now'),
+          finished_at: null,
+        }),
+      ),
+      touchConversation: precompile<{ id: string; now: number; title: string }>(db, (p) =>
+        db
+          .updateTable('conversations')
+          .set({ updated_at: p('now'), title: sql<string>`coalesce(title, ${p('title')})` })
+          .where('id', '=', p('id')),
+      ),
+      noteCozeChat: precompile<{ id: string; cozeChatId: string; cozeLogId: string | null }>(db, (p) =>
+        db
+          .updateTable('turns')
+          .set({ coze_chat_id: p('cozeChatId'), coze_log_id: p('cozeLogId') })
+          .where('id', '=', p('id')),
+      ),
+      finishTurn: precompile<{
+        id: string;
+        status: TurnStatus;
+        answer: string;
+        errorCode: string | null;
+        inputTokens: number | null;
+        outputTokens: number | null;
+        totalTokens: number | null;
+        cozeChatId: string | null;
+        cozeLogId: string | null;
+        latencyMs: number;
+        firstTokenMs: number | null;
+        finishedAt: number;
+      }>(db, (p) =>
+        db
+          .updateTable('turns')
+          .set({
+            status: p('status'),
+            answer: p('answer'),
+            error_code: p('errorCode'),
+            input_tokens: p('inputTokens'),
+            output_tokens: p('outputTokens'),
+            total_tokens: p('totalTokens'),
+            coze_chat_id: p('cozeChatId'),
+            coze_log_id: p('cozeLogId'),
+            latency_ms: p('latencyMs'),
+            first_token_ms: p('firstTokenMs'),
+            finished_at: p('finishedAt'),
+          })
+          .where('id', '=', p('id'))
+          .where('status', '=', 'pending'),
+      ),
+      checkpoint: precompile<{ id: string; answer: string }>(db, (p) =>
+        db
+          .updateTable('turns')
+          .set({ answer: p('answer') })
+          .where('id', '=', p('id'))
+          .where('status', '=', 'pending'),
+      ),
+      getTurn: precompile<{ id: string }, Row<'turns'>>(db, (p) =>
+        db.selectFrom('turns').selectAll().where('id', '=', p('id')),
+      ),
+    };
+  }
 
   async createConversation(c: Omit<ConversationRecord, 'updatedAt' | 'title'>): Promise<ConversationRecord> {
     const row = {
@@ -60,18 +166,24 @@ export class Ledger {
     return { ...c, title: null, updatedAt: c.createdAt };
   }
 
-  /** The conversation if it belongs to this app and user; undefined otherwise. */
+  /**
+   * The conversation if it belongs to this app and user; undefined otherwise. Found ones are
+   * remembered for OWNED_CACHE_MS (every turn asks, see docs/decisions/0017): `title` and
+   * `updatedAt` of a remembered one may be that old. Ownership changes only by
+   * moveConversations, which revokes the old owner's session (and forgets here at once).
+   */
   async findConversation(appId: string, userId: string, id: string): Promise<ConversationRecord | undefined> {
-    const row = await this.run(() =>
-      this.db
-        .selectFrom('conversations')
-        .selectAll()
-        .where('id', '=', id)
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst(),
-    );
-    return row && toConversation(row);
+    const key = `${appId}\n${userId}\n${id}`;
+    const hit = this.owned.get(key);
+    if (hit && hit.until > Date.now()) return hit.record;
+    const { rows } = await this.run(() => this.q.findConversation({ id, appId, userId }));
+    const record = rows[0] && toConversation(rows[0]);
+    this.owned.delete(key);
+    if (record) {
+      if (this.owned.size >= OWNED_CACHE_SIZE) this.owned.delete(this.owned.keys().next().value as string);
+      this.owned.set(key, { record, until: Date.now() + OWNED_CACHE_MS });
+    }
+    return record;
   }
 
   /** The user's conversations, most recently active first. */
@@ -108,6 +220,8 @@ export class Ledger {
    * visitor who logged in. Returns the number of conversations moved.
    */
   async moveConversations(appId: string, fromUserId: string, toUserId: string): Promise<number> {
+    const prefix = `${appId}\n${fromUserId}\n`;
+    for (const key of this.owned.keys()) if (key.startsWith(prefix)) this.owned.delete(key);
     return this.run(() =>
       this.db.transaction().execute(async (tx) => {
         await tx
@@ -140,82 +254,40 @@ export class Ledger {
     // between them leaves at worst a conversation whose "last active" time is a turn behind.
     await this.run(() =>
       Promise.all([
-        this.db
-          .insertInto('turns')
-          .values({
-            id: t.id,
-            app_id: t.appId,
-            conversation_id: t.conversationId,
-            user_id: t.userId,
-            question: t.question,
-            answer: null,
-            status: 'pending',
-            error_code: null,
-            input_tokens: null,
-            output_tokens: null,
-            total_tokens: null,
-            coze_chat_id: null,
-            coze_log_id: null,
-            latency_ms: null,
-            first_token_ms: null,
-            created_at: now,
-            finished_at: null,
-          })
-          .execute(),
-        this.db
-          .updateTable('conversations')
-          .set({ updated_at: now, title: sql<string>`coalesce(title, ${titleOf(t.question)})` })
-          .where('id', '=', t.conversationId)
-          .execute(),
+        this.q.insertTurn({ ...t, now }),
+        this.q.touchConversation({ id: t.conversationId, now, title: titleOf(t.question) }),
       ]),
     );
   }
 
   /** Notes Coze's chat id and log id as soon as they are known (recovery reads Coze by them). */
   async noteCozeChat(turnId: string, cozeChatId: string, cozeLogId: string | undefined): Promise<void> {
-    await this.run(() =>
-      this.db
-        .updateTable('turns')
-        .set({ coze_chat_id: cozeChatId, coze_log_id: cozeLogId ?? null })
-        .where('id', '=', turnId)
-        .execute(),
-    );
+    await this.run(() => this.q.noteCozeChat({ id: turnId, cozeChatId, cozeLogId: cozeLogId ?? null }));
   }
 
   /** Gives a pending turn its terminal status. A turn already ended is left as it is. */
   async finishTurn(turnId: string, o: TurnOutcome): Promise<void> {
     await this.run(() =>
-      this.db
-        .updateTable('turns')
-        .set({
-          status: o.status,
-          answer: o.answer,
-          error_code: o.errorCode ?? null,
-          input_tokens: o.usage?.inputTokens ?? null,
-          output_tokens: o.usage?.outputTokens ?? null,
-          total_tokens: o.usage?.totalTokens ?? null,
-          coze_chat_id: o.cozeChatId ?? null,
-          coze_log_id: o.cozeLogId ?? null,
-          latency_ms: Math.round(o.latencyMs),
-          first_token_ms: o.firstTokenMs === undefined ? null : Math.round(o.firstTokenMs),
-          finished_at: Date.now(),
-        })
-        .where('id', '=', turnId)
-        .where('status', '=', 'pending')
-        .execute(),
+      this.q.finishTurn({
+        id: turnId,
+        status: o.status,
+        answer: o.answer,
+        errorCode: o.errorCode ?? null,
+        inputTokens: o.usage?.inputTokens ?? null,
+        outputTokens: o.usage?.outputTokens ?? null,
+        totalTokens: o.usage?.totalTokens ?? null,
+        cozeChatId: o.cozeChatId ?? null,
+        cozeLogId: o.cozeLogId ?? null,
+        latencyMs: Math.round(o.latencyMs),
+        firstTokenMs: o.firstTokenMs === undefined ? null : Math.round(o.firstTokenMs),
+        finishedAt: Date.now(),
+      }),
     );
   }
 
   /** Writes the answer so far of a running turn, so a crash loses at most the text since. */
   async checkpoint(turnId: string, answer: string): Promise<void> {
-    await this.run(() =>
-      this.db
-        .updateTable('turns')
-        .set({ answer })
-        .where('id', '=', turnId)
-        .where('status', '=', 'pending')
-        .execute(),
-    );
+    await this.run(() => this.q.checkpoint({ id: turnId, answer }));
   }
 
   /**
@@ -336,10 +408,8 @@ export class Ledger {
   }
 
   async getTurn(turnId: string): Promise<TurnRecord | undefined> {
-    const row = await this.run(() =>
-      this.db.selectFrom('turns').selectAll().where('id', '=', turnId).executeTakeFirst(),
-    );
-    return row && toTurn(row);
+    const { rows } = await this.run(() => this.q.getTurn({ id: turnId }));
+    return rows[0] && toTurn(rows[0]);
   }
 
   /** A conversation's turns, oldest first (the last `limit` of them). */

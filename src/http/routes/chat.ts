@@ -7,7 +7,7 @@ import type { StartedTurn } from '../../turns/index.js';
 import { enforce } from '../apps.js';
 import { type AppDeps, requireSession } from '../context.js';
 import { formatEvent, SSE_HEADERS, startHeartbeat } from '../sse.js';
-import { parseBody, printable } from '../validate.js';
+import { isPrintable, parseBody } from '../validate.js';
 
 const chatBody = z.object({
   message: z.string(),
@@ -26,8 +26,7 @@ async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply
       message: `The message is too long (at most ${app.maxMessageChars} characters).`,
     });
   }
-  const check = printable(app.maxMessageChars).safeParse(message);
-  if (!check.success) {
+  if (!isPrintable(message)) {
     throw new GatewayError('GW_INVALID_REQUEST', {
       message: 'Invalid field "message": must not contain control characters',
     });

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { newId } from './ids.js';
+
+describe('newId', () => {
+  it('makes unique ids that sort in the order they were made', () => {
+    const ids = Array.from({ length: 20_000 }, () => newId('tn'));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids.slice(0, 10)) expect(id).toMatch(/^tn_[0-9a-f]{28}$/);
+  });
+
+  it('gives ids made in the same millisecond different random tails', () => {
+    const tails = new Set(Array.from({ length: 5_000 }, () => newId('x').slice(-12)));
+    // 48 random bits each: a repeat among 5,000 would mean the pool hands out the same bytes.
+    expect(tails.size).toBe(5_000);
+  });
+});
