@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { type Dialect, SqliteDialect } from 'kysely';
 import type { DatabaseConfig } from '../../config/index.js';
+import { startCheckpointer, WAL_SIZE_LIMIT_BYTES } from './sqlite-checkpointer.js';
 
 /**
  * SQLite through better-sqlite3: one connection (kysely serialises queries on it), so `poolMax` and
@@ -18,7 +19,16 @@ export function sqliteDialect(config: DatabaseConfig): Dialect {
       // WAL lets readers (history) run while a turn writes; NORMAL sync is safe under WAL.
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      return withStatementCache(db);
+      if (path === ':memory:') return withStatementCache(db);
+      // Checkpoints (and their fsync) happen in a worker thread, off the event loop.
+      db.pragma('wal_autocheckpoint = 0');
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+      const checkpointer = startCheckpointer(path, (error) => {
+        if (!db.open) return;
+        db.pragma('wal_autocheckpoint = 1000');
+        process.emitWarning(`SQLite checkpoints run on the main thread again: ${error}`);
+      });
+      return withStatementCache(db, () => checkpointer.stop());
     },
   });
 }
@@ -31,11 +41,16 @@ const CACHED_STATEMENTS = 256;
  * repeats, so prepared statements are kept and reused. (better-sqlite3 statements are reusable,
  * and one connection runs one statement at a time.)
  */
-function withStatementCache(db: Sqlite.Database): Sqlite.Database {
+function withStatementCache(db: Sqlite.Database, onClose?: () => void): Sqlite.Database {
   const cache = new Map<string, Sqlite.Statement>();
   const prepare = db.prepare.bind(db);
+  const close = () => {
+    onClose?.();
+    return db.close();
+  };
   return new Proxy(db, {
     get(target, prop, receiver) {
+      if (prop === 'close') return close;
       if (prop !== 'prepare') {
         const value = Reflect.get(target, prop, receiver);
         // Native methods want the real database as `this`, not the proxy.
