@@ -21,20 +21,22 @@ const ev = (name: string, data: string) => `event:${name}\ndata:${data}\n\n`;
 function streamOf(chunks: string[], o: { firstEventMs?: number; idleMs?: number } = {}) {
   const body = new PassThrough();
   let cancelled = 0;
+  let released = 0;
   const stream = createChatStream({
     body,
     logId: 'LOG1',
     firstEventMs: o.firstEventMs ?? 5_000,
     idleMs: o.idleMs ?? 5_000,
     cancel: () => cancelled++,
+    release: () => released++,
   });
   for (const c of chunks) body.write(c);
-  return { body, stream, cancelled: () => cancelled };
+  return { body, stream, cancelled: () => cancelled, released: () => released };
 }
 
 describe('ChatStream', () => {
-  it('yields events up to done and closes the body', async () => {
-    const { body, stream, cancelled } = streamOf([
+  it('yields events up to done and closes the body, without aborting the request', async () => {
+    const { body, stream, cancelled, released } = streamOf([
       ev('conversation.chat.created', chat('created')),
       ev('conversation.message.delta', delta('Hel')),
       ev('conversation.message.delta', delta('lo')),
@@ -46,8 +48,38 @@ describe('ChatStream', () => {
     expect(answerText(events)).toBe('Hello');
     expect(events.at(-1)).toEqual({ type: 'done' });
     expect(stream.logId).toBe('LOG1');
+    // A stream whose last event came is released, not aborted (an abort would cost the
+    // connection), and what is left of its body is drained.
+    expect(cancelled()).toBe(0);
+    expect(released()).toBe(1);
+    body.end('\r\n');
+    await expect.poll(() => body.destroyed).toBe(true);
+    expect(body.readableEnded).toBe(true);
+  });
+
+  it('destroys a body that does not end within a second of the last event', async () => {
+    const { body, stream, cancelled } = streamOf([
+      ev('conversation.chat.completed', chat('completed')),
+      ev('done', '"[DONE]"'),
+    ]);
+    const { events, error } = await drain(stream);
+    expect(error).toBeUndefined();
+    expect(events.at(-1)).toEqual({ type: 'done' });
+    expect(body.destroyed).toBe(false);
+    await expect.poll(() => body.destroyed, { timeout: 3000 }).toBe(true);
+    expect(body.readableEnded).toBe(false);
+    expect(cancelled()).toBe(0);
+  });
+
+  it('aborts the request and releases once when the reader stops early', async () => {
+    const { body, stream, cancelled, released } = streamOf([
+      ev('conversation.chat.created', chat('created')),
+      ev('conversation.message.delta', delta('Hel')),
+    ]);
+    for await (const e of stream) if (e.type === 'message') break;
     expect(body.destroyed).toBe(true);
-    expect(cancelled()).toBeGreaterThan(0);
+    expect(cancelled()).toBe(1);
+    expect(released()).toBe(1);
   });
 
   it('throws GW_UPSTREAM_TRUNCATED after yielding the partial answer when the body ends before done', async () => {

@@ -1,14 +1,14 @@
 // A streamed Coze response as an async iterable of typed events, with first-event and idle timeouts
 // (coze-protocol.md §3.3-3.5, §5.2, §8.2). Shared by chat/chatflow streams and workflow streams: a
 // `StreamReader` turns SSE items into events and says which event may end the stream.
+import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors.js';
 import { badResponse, CozeUpstreamError, mapCozeFailure } from './error-map.js';
 import { InvalidEventError } from './events.js';
 import { createSseDecoder, type SseItem } from './sse.js';
 
-export interface StreamBody extends AsyncIterable<Uint8Array> {
-  destroy(error?: Error): unknown;
-}
+/** A response body: undici's is a Readable (tests use PassThrough and Readable.from). */
+export type StreamBody = Readable;
 
 export interface StreamSource {
   body: StreamBody;
@@ -17,6 +17,8 @@ export interface StreamSource {
   idleMs: number;
   /** Aborts the underlying request. */
   cancel(): void;
+  /** Called when the stream is over, however it ended (e.g. to drop listeners). */
+  release?(): void;
   /** The caller's signal: aborting it ends the iteration quietly, like abort(). */
   signal?: AbortSignal;
 }
@@ -41,6 +43,9 @@ export interface EventStream<E> extends AsyncIterable<E> {
 
 type State = 'open' | 'timed-out' | 'aborted';
 
+/** How long the rest of a body is waited for after its last event. */
+const LINGER_MS = 1000;
+
 export function createEventStream<E>(src: StreamSource, reader: StreamReader<E>): EventStream<E> {
   const { logId } = src;
   let state: State = 'open';
@@ -50,6 +55,22 @@ export function createEventStream<E>(src: StreamSource, reader: StreamReader<E>)
     clearTimeout(timer);
     src.cancel();
     src.body.destroy();
+  };
+  /**
+   * The end of the stream. One whose last event has come needs no abort (nor its costly
+   * AbortError): what is left of its body (the end of the chunked encoding) is drained, so the
+   * connection is kept, or destroyed if it has not ended within LINGER_MS.
+   */
+  const finish = (ended: boolean): void => {
+    const body = src.body;
+    clearTimeout(timer);
+    if (!ended) stop();
+    else if (!body.readableEnded) {
+      const linger = setTimeout(() => body.destroy(), LINGER_MS);
+      body.once('close', () => clearTimeout(linger));
+      body.resume();
+    } else body.destroy();
+    src.release?.();
   };
   const arm = (ms: number): void => {
     clearTimeout(timer);
@@ -100,6 +121,7 @@ export function createEventStream<E>(src: StreamSource, reader: StreamReader<E>)
   async function* iterate(): AsyncGenerator<E, void, undefined> {
     const decoder = createSseDecoder();
     let endsNormally = false;
+    let ended = false;
     function* emit(items: SseItem[]): Generator<E, boolean, undefined> {
       for (const item of items) {
         const event = toEvent(item);
@@ -112,10 +134,16 @@ export function createEventStream<E>(src: StreamSource, reader: StreamReader<E>)
       }
       return false;
     }
+    // Leaving a Readable's iterator early destroys the stream with an AbortError (a stack trace
+    // per turn); after the last event, the rest of the body is drained instead (see finish).
+    const chunks = src.body.iterator({ destroyOnReturn: false });
     try {
       try {
-        for await (const chunk of src.body) {
-          if (yield* emit(decoder.push(chunk))) return;
+        for await (const chunk of chunks) {
+          if (yield* emit(decoder.push(chunk))) {
+            ended = state === 'open';
+            return;
+          }
         }
       } catch (e) {
         if (e instanceof GatewayError) throw e; // from toEvent
@@ -125,12 +153,13 @@ export function createEventStream<E>(src: StreamSource, reader: StreamReader<E>)
       }
       if (state === 'timed-out') throw timeoutError();
       if (state === 'aborted') return;
+      ended = true; // the body is over
       if (yield* emit(decoder.end())) return;
       if (!endsNormally) throw truncated(new CozeUpstreamError('the stream ended before its last event'));
     } finally {
       src.signal?.removeEventListener('abort', abort);
       if (state === 'open') state = 'aborted';
-      stop();
+      finish(ended);
     }
   }
 

@@ -31,12 +31,15 @@ export interface TransportOptions {
   baseUrl: string;
   tokens: TokenProvider;
   timeouts: Timeouts;
+  /** HTTP/2 only, many calls to a connection (COZE_HTTP2). */
+  http2?: boolean;
   onResponse?(info: { path: string; status: number; ms: number; logId?: string }): void;
 }
 
 export function createTransport(o: TransportOptions): Transport {
   const { timeouts: t } = o;
-  const agent = createAgent(t.connectMs);
+  const agent = createAgent(t.connectMs, { http2: o.http2 });
+  const multiplexed = o.http2 === true;
 
   function urlOf(spec: CallSpec): URL {
     const url = new URL(spec.path, o.baseUrl);
@@ -74,21 +77,30 @@ export function createTransport(o: TransportOptions): Transport {
 
   const open = <S>(spec: CallSpec, wrap: (src: StreamSource) => S): Promise<S> =>
     authorized(spec, async (token) => {
+      // Our own controller, which the caller's signal also aborts (cheaper than AbortSignal.any,
+      // and a stream that ends normally is never aborted: see event-stream.ts).
       const own = new AbortController();
+      const caller = spec.signal;
+      const forward = () => own.abort(caller?.reason);
+      if (caller?.aborted) forward();
+      else caller?.addEventListener('abort', forward, { once: true });
+      const unforward = () => caller?.removeEventListener('abort', forward);
       const started = performance.now();
       let res: Awaited<ReturnType<typeof send>>;
       try {
         res = await send({
           agent,
+          multiplexed,
           url: urlOf(spec),
           method: spec.method,
           token,
           body: spec.body,
-          signal: spec.signal ? AbortSignal.any([spec.signal, own.signal]) : own.signal,
+          signal: own.signal,
           headersMs: t.headersMs,
           bodyMs: 0, // the stream keeps its own first-event and idle clocks
         });
       } catch (e) {
+        unforward();
         return rethrow(e, spec, own.signal);
       }
       report(spec, res.status, started, res.logId);
@@ -100,9 +112,11 @@ export function createTransport(o: TransportOptions): Transport {
           firstEventMs: t.firstEventMs,
           idleMs: t.idleMs,
           cancel: () => own.abort(),
+          release: unforward,
           signal: spec.signal,
         });
       }
+      unforward();
       // §3.5 (and §5.2): a pre-flight failure is a JSON envelope instead of a stream.
       const limit = AbortSignal.timeout(t.requestMs);
       limit.addEventListener('abort', () => own.abort(), { once: true });
@@ -125,6 +139,7 @@ export function createTransport(o: TransportOptions): Transport {
         try {
           const res = await send({
             agent,
+            multiplexed,
             url: urlOf(spec),
             method: spec.method,
             token,

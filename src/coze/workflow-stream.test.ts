@@ -35,7 +35,7 @@ async function drain(stream: WorkflowStream): Promise<{ events: WorkflowEvent[];
 const types = (events: WorkflowEvent[]) => events.map((e) => e.type);
 
 describe('WorkflowStream', () => {
-  it('yields messages and pings up to Done, then closes the body', async () => {
+  it('yields messages and pings up to Done, then reads the body to its end', async () => {
     const { body, stream } = streamOf([
       ev(0, 'Message', msg('Hel')),
       ev(1, 'PING', PING),
@@ -46,7 +46,10 @@ describe('WorkflowStream', () => {
     expect(error).toBeUndefined();
     expect(types(events)).toEqual(['message', 'ping', 'message', 'done']);
     expect(events.at(-1)).toEqual({ type: 'done', debugUrl: 'https://d' });
-    expect(body.destroyed).toBe(true);
+    // What follows the last event is drained, so the connection can be used again.
+    body.end('\r\n');
+    await expect.poll(() => body.destroyed).toBe(true);
+    expect(body.readableEnded).toBe(true);
   });
 
   it('a body ending without Done, Error or Interrupt is GW_UPSTREAM_TRUNCATED after what arrived', async () => {
