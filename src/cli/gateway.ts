@@ -98,6 +98,7 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
         firstEventMs: config.coze.timeouts.firstEventMs,
         idleMs: config.coze.timeouts.idleMs,
       },
+      http2: config.coze.http2,
       hooks: {
         onResponse: ({ path, status }) => metrics.cozeResponses.inc({ path, status: String(status) }),
       },

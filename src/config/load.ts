@@ -57,6 +57,8 @@ export interface Config {
     /** Requested lifetime of OAuth access tokens (also used with the built-in simulator). */
     tokenTtlSeconds: number;
     timeouts: { connectMs: number; firstEventMs: number; idleMs: number };
+    /** Calls to Coze go over HTTP/2 only, many streams to a connection (h2c for http: URLs). */
+    http2: boolean;
     simulator: { deltaDelayMs: number };
   };
   database: DatabaseConfig;
@@ -135,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         firstEventMs: e.COZE_FIRST_EVENT_TIMEOUT_MS,
         idleMs: e.COZE_IDLE_TIMEOUT_MS,
       },
+      http2: e.COZE_HTTP2,
       simulator: { deltaDelayMs: e.SIMULATOR_DELTA_DELAY_MS },
     },
     database: parseDatabase(e),

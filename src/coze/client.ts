@@ -14,6 +14,8 @@ export interface CozeClientOptions {
   baseUrl: string;
   tokens: TokenProvider;
   timeouts?: Partial<Timeouts>;
+  /** HTTP/2 only, many calls to a connection (see createAgent). */
+  http2?: boolean;
   hooks?: { onResponse?(info: { path: string; status: number; ms: number; logId?: string }): void };
 }
 
@@ -67,6 +69,7 @@ export function createCozeClient(opts: CozeClientOptions): CozeClient {
     baseUrl: opts.baseUrl,
     tokens: opts.tokens,
     timeouts,
+    http2: opts.http2,
     onResponse: opts.hooks?.onResponse,
   });
 

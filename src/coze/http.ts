@@ -1,6 +1,7 @@
 // HTTP to Coze on undici: one keep-alive Agent per client, X-Tt-Logid kept from every response,
 // JSON envelopes read and mapped (coze-protocol.md §1.4, §1.5, §3.5).
-import { Agent, request } from 'undici';
+import type { Readable } from 'node:stream';
+import { Agent, buildConnector, request } from 'undici';
 import type { GatewayError } from '../errors.js';
 import { badResponse, mapCozeFailure, mapNetworkError } from './error-map.js';
 import { isRecord } from './events.js';
@@ -24,19 +25,49 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   workflowRunMs: 100_000, // a little over the server's 90 s, so its own answer arrives first
 };
 
-export function createAgent(connectMs: number): Agent {
-  return new Agent({ connect: { timeout: connectMs }, keepAliveTimeout: 4_000 });
+/** Streams one HTTP/2 connection carries before another is opened. */
+export const STREAMS_PER_CONNECTION = 100;
+
+/**
+ * The connection pool to Coze. HTTP/1.1: a connection per running call. HTTP/2 (COZE_HTTP2): many
+ * calls share a connection, so thousands of open answers hold tens of sockets, not thousands. It
+ * is HTTP/2 only: a TLS server that does not agree to h2 fails the connection (GW_UPSTREAM_
+ * UNAVAILABLE) instead of falling back, because HTTP/1.1 must never get the pipelined requests
+ * HTTP/2 is given (a poll queued behind a running stream would wait for its end).
+ */
+export function createAgent(connectMs: number, o: { http2?: boolean } = {}): Agent {
+  if (!o.http2) return new Agent({ connect: { timeout: connectMs }, keepAliveTimeout: 4_000 });
+  // useH2c: plain http: URLs speak HTTP/2 with prior knowledge.
+  const base = buildConnector({
+    timeout: connectMs,
+    allowH2: true,
+    useH2c: true,
+  } as buildConnector.BuildOptions);
+  return new Agent({
+    keepAliveTimeout: 4_000,
+    allowH2: true,
+    pipelining: STREAMS_PER_CONNECTION,
+    connect: (opts, done) =>
+      base(opts, (err, socket) => {
+        if (err || !socket) return done(err ?? new Error('no socket'), null);
+        if ((socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2') return done(null, socket);
+        socket.destroy();
+        done(new Error(`${opts.hostname} did not agree to HTTP/2 (COZE_HTTP2 is on)`), null);
+      }),
+  });
 }
 
 export interface RawResponse {
   status: number;
   contentType: string;
   logId?: string;
-  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; destroy(error?: Error): unknown };
+  body: Readable & { text(): Promise<string> };
 }
 
 export interface SendOptions {
   agent: Agent;
+  /** The agent speaks HTTP/2: calls may share a connection. */
+  multiplexed?: boolean;
   url: URL;
   method: 'GET' | 'POST';
   token: string;
@@ -53,6 +84,9 @@ export async function send(o: SendOptions): Promise<RawResponse> {
     const res = await request(o.url, {
       method: o.method,
       dispatcher: o.agent,
+      // undici puts a non-idempotent call (every POST) on a connection of its own; over HTTP/2
+      // that only costs sockets. A call here is never retried by undici, so nothing is repeated.
+      idempotent: o.multiplexed || undefined,
       signal: o.signal,
       headersTimeout: o.headersMs,
       bodyTimeout: o.bodyMs,

@@ -46,5 +46,6 @@ export function emptyStats(): SimulatorStats {
     workflowRuns: 0,
     chatflowRuns: 0,
     resumes: 0,
+    connections: { http1: 0, http2: 0 },
   };
 }

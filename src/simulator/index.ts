@@ -27,8 +27,14 @@
 // Test knobs: setFaults()/resetFaults(), or over HTTP without auth:
 //   POST /_simulator/faults (JSON Partial<Faults>), GET|DELETE /_simulator/faults,
 //   GET /_simulator/stats, POST /_simulator/stats/reset.
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { AuthStore } from './auth.js';
 import { emptyStats, type SimContext } from './context.js';
 import { DEFAULT_BOT_ID } from './conversations.js';
@@ -78,6 +84,8 @@ export interface SimulatorStats {
   chatflowRuns: number;
   /** Accepted workflow resumes (stream and non-stream) and chatflow replies to a pending question. */
   resumes: number;
+  /** Connections opened, by protocol (HTTP/2 is h2c: without TLS). */
+  connections: { http1: number; http2: number };
 }
 
 export interface Simulator {
@@ -101,8 +109,30 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
-  const server = createServer();
-  server.on('connection', (socket) => socket.setNoDelay(true));
+  // One port, both protocols: HTTP/1.1, and HTTP/2 without TLS (h2c, prior knowledge), told apart
+  // by the connection's first bytes (HTTP/2's preface starts "PRI "). The h2c server's
+  // compatibility request and response are what the handlers use of node:http's.
+  const h1 = createServer();
+  const h2 = createHttp2Server();
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    socket.once('data', (first) => {
+      socket.pause();
+      socket.unshift(first);
+      // An HTTP/2 session takes what is buffered and then reads the socket itself.
+      if (first.subarray(0, 4).toString('latin1') === 'PRI ') {
+        ctx.stats.connections.http2++;
+        h2.emit('connection', socket);
+      } else {
+        ctx.stats.connections.http1++;
+        h1.emit('connection', socket);
+        socket.resume();
+      }
+    });
+  });
   const address = await listen(server, options.port ?? 0, host);
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const netloc = `${hostPart}:${address.port}`;
@@ -134,9 +164,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       new Promise<void>((resolve) => {
         sleeper.stop();
         server.close(() => resolve());
-        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
       }),
   };
-  server.on('request', createDispatcher(ctx, { ...sim, faults: () => ({ ...faults.current }) }, options.log));
+  const dispatch = createDispatcher(ctx, { ...sim, faults: () => ({ ...faults.current }) }, options.log);
+  h1.on('request', dispatch);
+  // The same handlers; HTTP/2's compatibility objects stand in for node:http's.
+  h2.on('request', dispatch as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
   return sim;
 }

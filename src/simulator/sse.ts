@@ -2,6 +2,7 @@
 // `event:NAME\ndata:JSON\n\n`, no space after the colon, `done` carries the JSON string "[DONE]".
 // Workflow and chatflow streams plug their own framing in (framing.ts).
 import type { ServerResponse } from 'node:http';
+import { constants, type Http2Stream } from 'node:http2';
 
 export function formatEvent(event: string, data: unknown): string {
   return `event:${event}\ndata:${JSON.stringify(data)}\n\n`;
@@ -46,6 +47,11 @@ export const STREAM_HEADERS: Record<string, string> = {
   Connection: 'keep-alive',
   'X-Accel-Buffering': 'no',
 };
+
+/** HTTP/2 has no Connection header (Node refuses to send one). */
+const H2_STREAM_HEADERS = Object.fromEntries(
+  Object.entries(STREAM_HEADERS).filter(([name]) => name !== 'Connection'),
+);
 
 const pause = (ms: number): Promise<void> =>
   new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
@@ -107,13 +113,18 @@ export class SseWriter {
     });
   }
 
-  /** Destroys the socket (after what is queued went out) without a `done`: a cut stream. */
+  /**
+   * Ends the stream without a `done` (after what is queued went out): a cut stream. HTTP/1.1 loses
+   * its socket; an HTTP/2 stream is reset alone, the other streams of its connection go on.
+   */
   cut(): void {
     if (this.finished) return;
     this.finished = true;
     this.chain(async () => {
       await this.written();
-      this.res.socket?.destroy();
+      const h2 = (this.res as unknown as { stream?: Http2Stream }).stream;
+      if (h2) h2.close(constants.NGHTTP2_INTERNAL_ERROR);
+      else this.res.socket?.destroy();
       this.res.destroy();
     });
   }
@@ -130,7 +141,8 @@ export class SseWriter {
   private ensureHead(): void {
     if (this.headSent) return;
     this.headSent = true;
-    this.res.writeHead(200, { ...STREAM_HEADERS, 'X-Tt-Logid': this.logId });
+    const headers = 'stream' in this.res ? H2_STREAM_HEADERS : STREAM_HEADERS;
+    this.res.writeHead(200, { ...headers, 'X-Tt-Logid': this.logId });
     this.res.flushHeaders();
   }
 
