@@ -23,6 +23,7 @@ import {
   rssBytes,
   startGateway,
   startNginx,
+  startNodeProxy,
   startSimulator,
 } from './lib/procs.mjs';
 import { renderMarkdown, renderSvg, summarize } from './lib/report.mjs';
@@ -38,7 +39,7 @@ const want = (s) => !ONLY || ONLY.includes(s);
 const TARGETS = argv
   .find((a) => a.startsWith('--targets='))
   ?.slice(10)
-  .split(',') ?? ['direct', 'nginx', 'sqlite', 'postgres'];
+  .split(',') ?? ['direct', 'nginx', 'node', 'sqlite', 'postgres'];
 
 /** The fixed workload. A turn's answer is `#long 20` (20 words, ~125 characters) in 16-char deltas. */
 const CFG = {
@@ -60,7 +61,16 @@ const CFG = {
   pacedStaggerMs: 1200,
   durationMs: QUICK ? 2500 : 8000,
   warmupMs: QUICK ? 800 : 2000,
-  openLevels: QUICK ? [1000] : [1000, 5000, 10000],
+  // Open streams, and how the gateway talks to Coze: HTTP/1.1 (the default: a socket per stream
+  // on each side) or HTTP/2 (COZE_HTTP2: up to 100 streams per Coze connection).
+  openRuns: QUICK
+    ? [{ n: 1000, http2: false }]
+    : [
+        { n: 1000, http2: false },
+        { n: 5000, http2: false },
+        { n: 10000, http2: false },
+        { n: 10000, http2: true },
+      ],
   openLedgers: QUICK ? ['sqlite'] : ['sqlite', 'postgres'],
   // Idle streams: the simulator sends chat.created/in_progress, then waits this long per delta.
   openDeltaDelayMs: 120_000,
@@ -152,6 +162,7 @@ async function buildAll() {
 function gatewayEnv(simUrl, extra = {}) {
   return {
     LOG_LEVEL: 'warn',
+    ...(process.env.BENCH_GW_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GW_NODE_OPTIONS } : {}),
     COZE_BASE_URL: simUrl,
     COZE_PAT: PAT,
     COZE_BOT_ID: BOT_ID,
@@ -212,6 +223,7 @@ async function throughputScenarios(results, load, backends) {
       'nginx was not installed: the nginx column was skipped (apt-get install nginx-light).',
     );
   }
+  const nodeProxy = TARGETS.includes('node') ? await startNodeProxy(sim.url) : null;
   const profDir = PROFILE ? ensureDir(join(BUILD, 'profiles')) : undefined;
   const gateways = [];
   try {
@@ -227,6 +239,9 @@ async function throughputScenarios(results, load, backends) {
         ? [{ name: 'direct', label: 'direct', kind: 'coze', url: sim.url, cpuPid: sim.pid }]
         : []),
       ...(nginx ? [{ name: 'nginx', label: 'nginx', kind: 'coze', url: nginx.url, cpuPid: nginx.pid }] : []),
+      ...(nodeProxy
+        ? [{ name: 'node', label: 'Node.js proxy', kind: 'coze', url: nodeProxy.url, cpuPid: nodeProxy.pid }]
+        : []),
       ...gateways.map(({ ledger, gw }) => ({
         name: `gw-${ledger}`,
         label: LEDGER_LABEL[ledger],
@@ -295,25 +310,36 @@ async function throughputScenarios(results, load, backends) {
   } finally {
     for (const { gw } of gateways) await gw.stop();
     await nginx?.stop();
+    await nodeProxy?.stop();
     await sim.stop();
   }
 }
 
+/** nodejs_heap_size_used_bytes and nodejs_external_memory_bytes of a gateway's /metrics. */
+async function gatewayHeap(url) {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
+  const value = (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { heapUsed: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') };
+}
+
 async function openStreams(results, load, backends) {
   const limit = fdLimit();
-  // The gateway holds two sockets per open stream (browser side, Coze side).
-  const maxStreams = Math.floor((limit - 200) / 2);
   for (const ledger of CFG.openLedgers) {
-    for (const wanted of CFG.openLevels) {
+    for (const { n: wanted, http2 } of CFG.openRuns) {
+      // Over HTTP/1.1 the gateway holds two sockets per open stream (browser side, Coze side);
+      // over HTTP/2 one, and a Coze connection per 100 streams.
+      const maxStreams = http2 ? limit - 300 : Math.floor((limit - 200) / 2);
       const n = Math.min(wanted, maxStreams);
       if (n < wanted) {
-        const note = `${wanted} open streams need about ${wanted * 2 + 100} descriptors in the gateway; the limit here is ${limit} (ulimit -n, hard limit not raisable in this container): measured ${n}.`;
+        const note = `${wanted} open streams over HTTP/1.1 need about ${wanted * 2 + 100} descriptors in the gateway; the limit here is ${limit} (ulimit -n, hard limit not raisable in this container): measured ${n}. With COZE_HTTP2 (one socket per stream) the full count is measured.`;
         if (!results.notes.includes(note)) results.notes.push(note);
       }
-      log(`open streams: ${LEDGER_LABEL[ledger]}, ${n} idle streams`);
+      const upstream = http2 ? 'HTTP/2' : 'HTTP/1.1';
+      log(`open streams: ${LEDGER_LABEL[ledger]}, ${n} idle streams, ${upstream} to Coze`);
       const sim = await startSimulator({ deltaDelayMs: CFG.openDeltaDelayMs, chunkChars: CFG.chunkChars });
-      const gw = await startGateway(gatewayEnv(sim.url, await backends.env(ledger)));
-      const name = `open-${ledger}-${wanted}`;
+      const env = { ...(await backends.env(ledger)), ...(http2 ? { COZE_HTTP2: 'true' } : {}) };
+      const gw = await startGateway(gatewayEnv(sim.url, env));
+      const name = `open-${ledger}-${wanted}-${upstream}`;
       try {
         await load.call('prepare', { name, kind: 'gateway', origin: gw.url, n, sessionsOnly: true });
         // A few complete turns first, so lazily compiled code and pools are in place.
@@ -335,8 +361,11 @@ async function openStreams(results, load, backends) {
         );
         await sleep(1500);
         const during = rssBytes(gw.pid);
+        const heap = await gatewayHeap(gw.url);
         const row = {
           target: LEDGER_LABEL[ledger],
+          upstream,
+          cozeConnections: (await sim.stats()).connections,
           requested: wanted,
           streams: o.opened,
           openMs: o.ms,
@@ -344,6 +373,9 @@ async function openStreams(results, load, backends) {
           rssBeforeMiB: before / 2 ** 20,
           rssOpenMiB: during / 2 ** 20,
           perStreamKB: o.opened ? (during - before) / 1000 / o.opened : NaN,
+          // V8's heap and memory outside it (buffers, native), from the gateway's /metrics.
+          heapUsedMiB: heap.heapUsed / 2 ** 20,
+          externalMiB: heap.external / 2 ** 20,
           openCpuSeconds: { gateway: cpu[0], simulator: cpu[1], loadClient: cpu[2] },
         };
         results.open.push(row);

@@ -146,6 +146,27 @@ export async function startNginx(upstreamUrl) {
   };
 }
 
+/** bench/node-proxy.mjs in front of `upstreamUrl`: the floor of any Node.js gateway. */
+export async function startNodeProxy(upstreamUrl) {
+  const child = spawn(process.execPath, [join(ROOT, 'bench/node-proxy.mjs'), upstreamUrl], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr.on('data', (d) => (out += d));
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url));
+    child.once('exit', (code) => reject(new Error(`node proxy exited ${code}: ${out}`)));
+  });
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGKILL');
+      await exitOf(child);
+    },
+  };
+}
+
 /** Polls GET /ready until 200; resolves the time it took from `since` (performance.now()). */
 export async function waitReady(url, since, child, timeoutMs = 30_000) {
   for (;;) {

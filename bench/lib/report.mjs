@@ -49,9 +49,14 @@ export function targets(results) {
   const out = [];
   const at100 = results.stream.filter((r) => r.concurrency === 100 && r.name.startsWith('gw-'));
   const paced = results.paced.filter((r) => r.name.startsWith('gw-'));
+  // The Node.js proxy's figures: the least any Node.js gateway adds, for comparison.
+  const nodePaced = results.paced.find((r) => r.name === 'node');
+  const nodeAt100 = results.stream.find((r) => r.name === 'node' && r.concurrency === 100);
   for (const r of paced) {
     const sat = at100.find((x) => x.name === r.name);
-    const also = (k) => (sat?.addedTtfd ? ` (saturated closed loop: ${f(sat.addedTtfd[k], 1)} ms)` : '');
+    const also = (k) =>
+      (sat?.addedTtfd ? ` (saturated closed loop: ${f(sat.addedTtfd[k], 1)} ms)` : '') +
+      (nodePaced?.addedTtfd ? ` (Node.js proxy: ${f(nodePaced.addedTtfd[k], 2)} ms)` : '');
     out.push({
       target: `added time to first delta p50 ≤ 1 ms at 100 streams — ${r.target}`,
       figure: `${f(r.addedTtfd?.p50, 2)} ms${also('p50')}`,
@@ -66,16 +71,21 @@ export function targets(results) {
   for (const r of at100) {
     out.push({
       target: `streamed-chat throughput ≥ 0.7 × nginx (ledger on), 100 streams — ${r.target}`,
-      figure: r.ofNginx === undefined ? 'nginx missing' : `${f(r.ofNginx, 2)} × nginx`,
+      figure:
+        r.ofNginx === undefined
+          ? 'nginx missing'
+          : `${f(r.ofNginx, 2)} × nginx${nodeAt100?.ofNginx ? ` (Node.js proxy: ${f(nodeAt100.ofNginx, 2)})` : ''}`,
       met: r.ofNginx >= 0.7,
     });
   }
   const biggest = {};
-  for (const o of results.open)
-    if (!biggest[o.target] || o.streams > biggest[o.target].streams) biggest[o.target] = o;
+  for (const o of results.open) {
+    const k = `${o.target}, ${o.upstream ?? 'HTTP/1.1'} to Coze`;
+    if (!biggest[k] || o.streams > biggest[k].streams) biggest[k] = { ...o, key: k };
+  }
   for (const o of Object.values(biggest)) {
     out.push({
-      target: `≤ 50 KB RSS per idle open stream at 10,000 streams — ${o.target}`,
+      target: `≤ 50 KB RSS per idle open stream at 10,000 streams — ${o.key}`,
       figure: `${f(o.perStreamKB, 1)} KB at ${o.streams} streams`,
       met:
         o.perStreamKB <= 50 && o.streams >= 10_000
@@ -108,7 +118,7 @@ export function renderMarkdown(results) {
   );
   L.push('');
   L.push(
-    `Load client, simulator, nginx and gateway share the machine (loopback). Workload: every turn asks \`${c.message}\` ` +
+    `Load client, simulator, nginx, the Node.js proxy and gateway share the machine (loopback). The Node.js proxy (bench/node-proxy.mjs) passes bytes through on node:http + undici and does nothing else: the floor of any Node.js gateway. Workload: every turn asks \`${c.message}\` ` +
       `(a fixed ~125-character answer in ${c.chunkChars}-character deltas, ${c.deltaDelayMs} ms apart, no think time); ` +
       `closed loop, ${c.warmupMs} ms warm-up then ${c.durationMs} ms measured per row. See bench/README.md for the columns.`,
   );
@@ -162,18 +172,18 @@ export function renderMarkdown(results) {
   );
   L.push(
     '',
-    'CPU s / 1000 turns: user+system CPU of the serving process over the window (direct: the simulator; nginx: its worker; gateway: the gateway, not the simulator behind it).',
+    'CPU s / 1000 turns: user+system CPU of the serving process over the window (direct: the simulator; nginx: its worker; Node.js proxy: its process; gateway: the gateway, not the simulator behind it).',
   );
 
   if (results.open.length) {
     L.push('', '## Open idle streams (RSS of the gateway process)', '');
     L.push(
-      '| target | streams open | time to open | gateway CPU s to open | RSS before MiB | RSS open MiB | KB per stream | errors |',
+      '| target | to Coze | streams open | time to open | gateway CPU s to open | RSS before MiB | RSS open MiB | KB per stream | JS heap used MiB | errors |',
     );
-    L.push('|---|--:|--:|--:|--:|--:|--:|--:|');
+    L.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const o of results.open)
       L.push(
-        `| ${o.target} | ${o.streams} | ${f(o.openMs / 1000, 1)} s | ${f(o.openCpuSeconds?.gateway, 1)} | ${f(o.rssBeforeMiB, 0)} | ${f(o.rssOpenMiB, 0)} | ${f(o.perStreamKB, 1)} | ${errs(o.errors)} |`,
+        `| ${o.target} | ${o.upstream ?? 'HTTP/1.1'}${o.cozeConnections ? ` (${o.cozeConnections.http1 + o.cozeConnections.http2} connections)` : ''} | ${o.streams} | ${f(o.openMs / 1000, 1)} s | ${f(o.openCpuSeconds?.gateway, 1)} | ${f(o.rssBeforeMiB, 0)} | ${f(o.rssOpenMiB, 0)} | ${f(o.perStreamKB, 1)} | ${f(o.heapUsedMiB, 0)} | ${errs(o.errors)} |`,
       );
   }
   if (results.cold.length) {
@@ -224,7 +234,7 @@ export function renderMarkdown(results) {
   return L.join('\n');
 }
 
-const COLORS = { direct: '#555555', nginx: '#1f77b4', 'gw-sqlite': '#d62728', 'gw-postgres': '#2ca02c' };
+const COLORS = { direct: '#555555', nginx: '#1f77b4', node: '#9467bd', 'gw-sqlite': '#d62728', 'gw-postgres': '#2ca02c' };
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** Two panels against concurrency (log x): time to first delta p50/p99, and throughput. */
