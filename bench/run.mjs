@@ -63,15 +63,22 @@ const CFG = {
   warmupMs: QUICK ? 800 : 2000,
   // Open streams, and how the gateway talks to Coze: HTTP/1.1 (the default: a socket per stream
   // on each side) or HTTP/2 (COZE_HTTP2: up to 100 streams per Coze connection).
-  openRuns: QUICK
-    ? [{ n: 1000, http2: false }]
-    : [
-        { n: 1000, http2: false },
-        { n: 5000, http2: false },
-        { n: 10000, http2: false },
-        { n: 10000, http2: true },
-      ],
-  openLedgers: QUICK ? ['sqlite'] : ['sqlite', 'postgres'],
+  // --open=10000h2,1000: other open-stream rows (a count, `h2` for COZE_HTTP2).
+  openRuns:
+    argv
+      .find((a) => a.startsWith('--open='))
+      ?.slice(7)
+      .split(',')
+      .map((x) => ({ n: Number.parseInt(x, 10), http2: x.endsWith('h2') })) ??
+    (QUICK
+      ? [{ n: 1000, http2: false }]
+      : [
+          { n: 1000, http2: false },
+          { n: 5000, http2: false },
+          { n: 10000, http2: false },
+          { n: 10000, http2: true },
+        ]),
+  openLedgers: (QUICK ? ['sqlite'] : ['sqlite', 'postgres']).filter((l) => TARGETS.includes(l)),
   // Idle streams: the simulator sends chat.created/in_progress, then waits this long per delta.
   openDeltaDelayMs: 120_000,
   coldRuns: QUICK ? 3 : 5,

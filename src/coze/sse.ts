@@ -49,6 +49,9 @@ export function createSseDecoder(): SseDecoder {
   function feed(text: string): void {
     if (events === 0 && head.length < HEAD_LIMIT) head += text;
     parser.feed(text);
+    // Once an event has come, the body is a stream: the head is never read again, and an idle
+    // stream would otherwise keep its first chunk for as long as it stays open.
+    if (events > 0) head = '';
   }
 
   return {
