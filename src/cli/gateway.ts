@@ -137,6 +137,7 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
         lockWaitMs: t.lockWaitMs,
         timeoutMs: t.timeoutMs,
         resumeRetentionMs: t.resumeRetentionMs,
+        resumeMemoryTurns: t.resumeMemoryTurns,
         unavailableMessage: t.unavailableMessage,
         fallbackAnswer: t.fallbackAnswer,
       },

@@ -75,6 +75,7 @@ export interface Config {
     shutdownGraceMs: number;
     /** How long a finished turn's events stay available to resume. */
     resumeRetentionMs: number;
+    resumeMemoryTurns: number;
     recoveryIntervalMs: number;
     breaker: { threshold: number; cooldownMs: number };
     /** Shown to users while Coze is unreachable (circuit open). */
@@ -150,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cancelOnDisconnect: e.CANCEL_ON_DISCONNECT,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       resumeRetentionMs: e.RESUME_RETENTION_MS,
+      resumeMemoryTurns: e.RESUME_MEMORY_TURNS,
       recoveryIntervalMs: e.RECOVERY_INTERVAL_MS,
       breaker: { threshold: e.BREAKER_THRESHOLD, cooldownMs: e.BREAKER_COOLDOWN_MS },
       unavailableMessage: e.COZE_UNAVAILABLE_MESSAGE,

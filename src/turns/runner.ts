@@ -29,6 +29,11 @@ export interface TurnSettings {
   lockWaitMs: number;
   timeoutMs: number;
   resumeRetentionMs: number;
+  /**
+   * Finished turns whose events this instance keeps in memory for resuming (the newest). Older
+   * ones resume from the shared stream (Redis) or get the ledger's recorded ending.
+   */
+  resumeMemoryTurns: number;
   unavailableMessage?: string;
   fallbackAnswer?: string;
 }
@@ -78,6 +83,9 @@ export class TurnRunner {
   private readonly running = new Map<string, RunningTurn>();
   /** Running and recently ended turns of this instance, for resuming. */
   private readonly logs = new Map<string, TurnEventLog>();
+  /** Ended turns whose logs are kept, oldest first, with when each is dropped (see retire). */
+  private readonly ended = new Map<string, number>();
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: TurnDeps) {}
 
@@ -387,11 +395,36 @@ export class TurnRunner {
     });
   }
 
-  /** A finished turn's events stay resumable for the retention window, then go. */
+  /**
+   * A finished turn's events stay resumable for the retention window, then go. In memory only the
+   * newest `resumeMemoryTurns` are kept: at a thousand turns a second, ten minutes of every turn's
+   * events would be gigabytes of heap, and the collector's pauses grow with it (a resume of an
+   * older turn reads Redis, or gets the ledger's ending, which carries the whole answer).
+   */
   private retire(turn: RunningTurn): void {
     const ms = this.deps.settings.resumeRetentionMs;
     this.deps.streams?.expire(streamKey(turn.turnId), ms).catch(() => {});
-    setTimeout(() => this.logs.delete(turn.turnId), ms).unref();
+    this.ended.set(turn.turnId, Date.now() + ms);
+    this.dropEnded();
+  }
+
+  /** Drops kept logs past their time or over the count (all end times are in order: one window). */
+  private dropEnded(): void {
+    const now = Date.now();
+    const keep = this.deps.settings.resumeMemoryTurns;
+    for (const [turnId, until] of this.ended) {
+      if (until > now && this.ended.size <= keep) break;
+      this.ended.delete(turnId);
+      if (!this.running.has(turnId)) this.logs.delete(turnId);
+    }
+    clearTimeout(this.sweep);
+    const next = this.ended.values().next();
+    if (next.done) this.sweep = undefined;
+    else {
+      // One timer for all of them (a timer per turn weighed more than some logs).
+      this.sweep = setTimeout(() => this.dropEnded(), Math.max(0, next.value - now) + 10);
+      this.sweep.unref();
+    }
   }
 
   /**

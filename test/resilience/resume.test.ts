@@ -109,3 +109,40 @@ describe('idempotent sends', () => {
     expect(gw.simulator!.stats().chats - before).toBe(2);
   });
 });
+
+describe('RESUME_MEMORY_TURNS: finished turns kept in memory for resuming', () => {
+  let small: TestGateway;
+  beforeAll(async () => {
+    small = await startTestGateway({ RESUME_MEMORY_TURNS: '2' });
+  });
+  afterAll(() => small?.stop());
+
+  const resumeFrom = async (token: string, turnId: string, lastId: number) =>
+    readSse(
+      await fetch(`${small.url}/v1/turns/${turnId}/events`, {
+        headers: { authorization: `Bearer ${token}`, 'last-event-id': String(lastId) },
+      }),
+    );
+
+  it('the newest resume event by event; an older one gets its recorded ending, with the whole answer', async () => {
+    const token = await visitor(small.url);
+    const turns: SseEvent[][] = [];
+    for (const message of ['#long 12', 'second', 'third']) {
+      turns.push(await readSse(await post(small.url, '/v1/chat/stream', token, { message })));
+    }
+    const idOf = (events: SseEvent[]) => (events[0].data as { turn_id: string }).turn_id;
+
+    // The two newest are still in memory: every event after the one named, as first sent.
+    for (const events of turns.slice(1)) {
+      const again = await resumeFrom(token, idOf(events), 1);
+      expect(again.map((e) => [e.id, e.event])).toEqual(events.slice(1).map((e) => [e.id, e.event]));
+    }
+    // The oldest is not: one `done`, numbered after the event named, carrying the whole answer.
+    const [first] = turns;
+    const answer = (first.at(-1)!.data as { answer: string }).answer;
+    expect(answer.split(' ')).toHaveLength(12);
+    const again = await resumeFrom(token, idOf(first), 2);
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({ id: '3', event: 'done', data: { status: 'completed', answer } });
+  });
+});
