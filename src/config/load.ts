@@ -75,6 +75,7 @@ export interface Config {
     shutdownGraceMs: number;
     /** How long a finished turn's events stay available to resume. */
     resumeRetentionMs: number;
+    /** How many finished turns keep their events in this instance's memory (the newest). */
     resumeMemoryTurns: number;
     recoveryIntervalMs: number;
     breaker: { threshold: number; cooldownMs: number };

@@ -417,14 +417,17 @@ export class TurnRunner {
       this.ended.delete(turnId);
       if (!this.running.has(turnId)) this.logs.delete(turnId);
     }
-    clearTimeout(this.sweep);
-    const next = this.ended.values().next();
-    if (next.done) this.sweep = undefined;
-    else {
-      // One timer for all of them (a timer per turn weighed more than some logs).
-      this.sweep = setTimeout(() => this.dropEnded(), Math.max(0, next.value - now) + 10);
-      this.sweep.unref();
-    }
+    // One timer for all of them, due when the oldest is (a later turn never expires sooner).
+    const oldest = this.ended.values().next();
+    if (this.sweep || oldest.done) return;
+    this.sweep = setTimeout(
+      () => {
+        this.sweep = undefined;
+        this.dropEnded();
+      },
+      Math.max(0, oldest.value - now) + 10,
+    );
+    this.sweep.unref();
   }
 
   /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, post, readSse, type SseEvent, visitor } from '../helpers/client.js';
+import { get, post, readSse, type SseEvent, until, visitor } from '../helpers/client.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;
@@ -144,5 +144,34 @@ describe('RESUME_MEMORY_TURNS: finished turns kept in memory for resuming', () =
     const again = await resumeFrom(token, idOf(first), 2);
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ id: '3', event: 'done', data: { status: 'completed', answer } });
+  });
+});
+
+describe('RESUME_RETENTION_MS', () => {
+  let brief: TestGateway;
+  beforeAll(async () => {
+    brief = await startTestGateway({ RESUME_RETENTION_MS: '1000' });
+  });
+  afterAll(() => brief?.stop());
+
+  it('past the window a finished turn resumes with its recorded ending only', async () => {
+    const token = await visitor(brief.url);
+    const events = await readSse(await post(brief.url, '/v1/chat/stream', token, { message: '#long 8' }));
+    const turnId = (events[0].data as { turn_id: string }).turn_id;
+    const resumed = async () =>
+      readSse(
+        await fetch(`${brief.url}/v1/turns/${turnId}/events`, {
+          headers: { authorization: `Bearer ${token}`, 'last-event-id': '1' },
+        }),
+      );
+    // Within the window: every event after the one named.
+    expect((await resumed()).map((e) => e.id)).toEqual(events.slice(1).map((e) => e.id));
+    const answer = (events.at(-1)!.data as { answer: string }).answer;
+    const ending = { event: 'done', data: { status: 'completed', answer } };
+    const again = await until(async () => {
+      const r = await resumed();
+      return r.length === 1 ? r : undefined;
+    }, 5000);
+    expect(again[0]).toMatchObject({ id: '2', ...ending });
   });
 });
