@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../simulator/index.js';
 import * as simulatorModule from '../simulator/index.js';
 import { type CozeClient, createCozeClient } from './client.js';
+import { answerText as answer, drain } from './stream-testing.js';
 import { jwtCredentials, startTestSimulator, uniqueSession } from './testing.js';
 import { createTokenProvider, type TokenProvider } from './token-provider.js';
 import type { ChatEvent } from './types.js';
@@ -17,23 +18,9 @@ const CHATFLOW = String(exported.DEFAULT_CHATFLOW_ID);
 const APP = String(exported.DEFAULT_APP_ID);
 const UNKNOWN = '7699999999999999999';
 
-async function drain<E>(stream: AsyncIterable<E>): Promise<{ events: E[]; error?: unknown }> {
-  const events: E[] = [];
-  try {
-    for await (const e of stream) events.push(e);
-    return { events };
-  } catch (error) {
-    return { events, error };
-  }
-}
-
 /** The streamed text of the output node (the end node's JSON message excluded). */
 const streamed = (events: WorkflowEvent[]) =>
   events.map((e) => (e.type === 'message' && e.nodeTitle === 'Message' ? e.content : '')).join('');
-const answer = (events: ChatEvent[]) =>
-  events
-    .map((e) => (e.type === 'message' && e.event === 'conversation.message.delta' ? e.message.content : ''))
-    .join('');
 const conversationOf = (events: ChatEvent[]) => {
   const chat = events.find((e) => e.type === 'chat');
   return chat?.type === 'chat' ? chat.chat.conversation_id : undefined;

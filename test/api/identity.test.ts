@@ -1,7 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/identity/index.js';
-import { chat, get, post, visitor } from '../helpers/client.js';
+import { chat, get, post, signedSession, visitor } from '../helpers/client.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const SECRET = 'identity-secret-0123456789';
@@ -20,17 +19,7 @@ beforeAll(async () => {
 afterAll(() => gw?.stop());
 
 async function signed(body: object, secret = SECRET) {
-  const raw = JSON.stringify(body);
-  const ts = Math.floor(Date.now() / 1000);
-  const r = await fetch(`${gw.url}/v1/sessions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-gateway-timestamp': String(ts),
-      'x-gateway-signature': signRequest(secret, ts, raw),
-    },
-    body: raw,
-  });
+  const r = await signedSession(gw.url, secret, JSON.stringify(body));
   return {
     status: r.status,
     body: (await r.json()) as { token: string; user_id: string; error?: { code: string } },
@@ -103,16 +92,7 @@ describe('replays and nonces', () => {
     const user = { id: 'two-tabs' };
     const raw = (nonce: string) => JSON.stringify({ user, nonce });
     const ts = Math.floor(Date.now() / 1000);
-    const send = (body: string) =>
-      fetch(`${gw.url}/v1/sessions`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-gateway-timestamp': String(ts),
-          'x-gateway-signature': signRequest(SECRET, ts, body),
-        },
-        body,
-      });
+    const send = (body: string) => signedSession(gw.url, SECRET, body, ts);
     expect((await send(raw('tab-1'))).status).toBe(201);
     expect((await send(raw('tab-2'))).status).toBe(201);
     const replay = await send(raw('tab-1'));

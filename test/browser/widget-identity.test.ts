@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/identity/signature.js';
 import { launchChromium } from '../helpers/browser.js';
+import { signedSession } from '../helpers/client.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { hostPage, lastText, say, widget } from './widget-page.js';
 
@@ -20,16 +20,7 @@ afterAll(async () => {
 /** What the host site's backend does: a signed POST /v1/sessions for its logged-in user. */
 async function issueToken(): Promise<string> {
   const body = JSON.stringify({ user: { id: 'customer-42', name: 'Li Lei' }, nonce: crypto.randomUUID() });
-  const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`${gw.url}/v1/sessions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-gateway-timestamp': String(ts),
-      'x-gateway-signature': signRequest(SECRET, ts, body),
-    },
-    body,
-  });
+  const res = await signedSession(gw.url, SECRET, body);
   if (res.status !== 201) throw new Error(`session refused: ${res.status}`);
   return ((await res.json()) as { token: string }).token;
 }

@@ -1,9 +1,28 @@
 // A tiny client of the gateway's HTTP API, as a host page or widget would use it.
+import { signRequest } from '../../src/identity/index.js';
 
 export interface SseEvent {
   id?: string;
   event: string;
   data: unknown;
+}
+
+/** What a host site's backend does: POST /v1/sessions, the raw body signed with the app's secret. */
+export function signedSession(
+  base: string,
+  secret: string,
+  body: string,
+  ts = Math.floor(Date.now() / 1000),
+) {
+  return fetch(`${base}/v1/sessions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-gateway-timestamp': String(ts),
+      'x-gateway-signature': signRequest(secret, ts, body),
+    },
+    body,
+  });
 }
 
 export async function visitor(base: string): Promise<string> {

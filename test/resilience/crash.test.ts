@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/identity/index.js';
 import { DEFAULT_BOT_ID, type Simulator, startSimulator } from '../../src/simulator/index.js';
-import { post, readSse, type SseEvent, until } from '../helpers/client.js';
+import { post, readSse, type SseEvent, signedSession, until } from '../helpers/client.js';
 import { startGatewayProcess } from '../helpers/processes.js';
 
 const SECRET = 'crash-test-secret-0123456789';
@@ -35,16 +34,7 @@ describe('kill -9 during 20 concurrent streams', () => {
 
   async function sessionFor(base: string, user: string): Promise<string> {
     const body = JSON.stringify({ user: { id: user }, nonce: crypto.randomUUID() });
-    const ts = Math.floor(Date.now() / 1000);
-    const r = await fetch(`${base}/v1/sessions`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-gateway-timestamp': String(ts),
-        'x-gateway-signature': signRequest(SECRET, ts, body),
-      },
-      body,
-    });
+    const r = await signedSession(base, SECRET, body);
     return ((await r.json()) as { token: string }).token;
   }
 
