@@ -2,5 +2,5 @@ export { businessContext } from './context.js';
 export { ipAllowed } from './network.js';
 export { useOnce } from './replay.js';
 export { cozeIdentity, type IssuedSession, principalOf, type Session, Sessions } from './sessions.js';
-export { SIGNATURE_WINDOW_SECONDS, signRequest, verifySignature } from './signature.js';
+export { SIGNATURE_WINDOW_SECONDS, signedHeaders, signRequest, verifySignature } from './signature.js';
 export { type SsoClaims, verifySsoToken } from './sso.js';

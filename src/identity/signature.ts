@@ -9,6 +9,19 @@ export function signRequest(secret: string, timestamp: number | string, rawBody:
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
 }
 
+/** The headers of a signed JSON POST (to /v1/sessions, or from the gateway to an HTTP tool). */
+export function signedHeaders(
+  secret: string,
+  rawBody: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'x-gateway-timestamp': String(timestamp),
+    'x-gateway-signature': signRequest(secret, timestamp, rawBody),
+  };
+}
+
 /**
  * Checks X-Gateway-Timestamp and X-Gateway-Signature over the raw body, in constant time, against
  * each active secret (two during a rotation). Throws GW_STALE_TIMESTAMP or GW_BAD_SIGNATURE.

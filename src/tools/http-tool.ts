@@ -1,4 +1,4 @@
-import { signRequest } from '../identity/index.js';
+import { signedHeaders } from '../identity/index.js';
 import type { ToolContext } from './types.js';
 
 /**
@@ -22,14 +22,9 @@ export async function callHttpTool(
     turn_id: ctx.turnId,
     conversation_id: ctx.conversationId,
   });
-  const ts = Math.floor(Date.now() / 1000);
   const res = await fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-gateway-timestamp': String(ts),
-      'x-gateway-signature': signRequest(secret, ts, body),
-    },
+    headers: signedHeaders(secret, body),
     body,
     signal,
     redirect: 'error', // a redirect could leave the allowlisted host

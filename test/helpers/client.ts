@@ -1,5 +1,5 @@
 // A tiny client of the gateway's HTTP API, as a host page or widget would use it.
-import { signRequest } from '../../src/identity/index.js';
+import { signedHeaders } from '../../src/identity/index.js';
 
 export interface SseEvent {
   id?: string;
@@ -14,15 +14,7 @@ export function signedSession(
   body: string,
   ts = Math.floor(Date.now() / 1000),
 ) {
-  return fetch(`${base}/v1/sessions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-gateway-timestamp': String(ts),
-      'x-gateway-signature': signRequest(secret, ts, body),
-    },
-    body,
-  });
+  return fetch(`${base}/v1/sessions`, { method: 'POST', headers: signedHeaders(secret, body, ts), body });
 }
 
 export async function visitor(base: string): Promise<string> {
