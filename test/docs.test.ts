@@ -24,16 +24,17 @@ describe('the README', () => {
 const MAY_IMPORT: Record<string, string[]> = {
   errors: [],
   ids: [],
+  keys: [],
   config: [],
   observability: [],
   simulator: [],
   coze: ['errors'],
-  state: ['errors'],
-  ledger: ['config', 'errors'],
-  identity: ['state', 'errors', 'ids'],
-  tools: ['config', 'identity', 'errors'],
-  turns: ['coze', 'ledger', 'state', 'identity', 'tools', 'config', 'observability', 'errors', 'ids'],
-  http: ['turns', 'identity', 'ledger', 'state', 'coze', 'config', 'observability', 'errors', 'ids'],
+  state: ['keys', 'errors'],
+  ledger: ['keys', 'config', 'errors'],
+  identity: ['keys', 'state', 'errors', 'ids'],
+  tools: ['keys', 'config', 'identity', 'errors'],
+  turns: ['keys', 'coze', 'ledger', 'state', 'identity', 'tools', 'config', 'observability', 'errors', 'ids'],
+  http: ['keys', 'turns', 'identity', 'ledger', 'state', 'coze', 'config', 'observability', 'errors', 'ids'],
   cli: [
     'http',
     'turns',
@@ -47,6 +48,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     'observability',
     'errors',
     'ids',
+    'keys',
   ],
 };
 
