@@ -27,6 +27,10 @@ export const ERRORS = {
     message: 'You have too many conversations; continue an existing one.',
   },
   GW_RATE_LIMITED: { status: 429, message: 'Too many messages; please wait a moment.' },
+  GW_TOO_MANY_STREAMS: {
+    status: 429,
+    message: 'Too many answers are open at once; close one (another tab?) and try again.',
+  },
   GW_NOT_FOUND: { status: 404, message: 'Not found.' },
   GW_CONVERSATION_BUSY: {
     status: 409,

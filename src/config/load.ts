@@ -68,6 +68,11 @@ export interface Config {
   apps: readonly AppConfig[];
   /** Guards admin endpoints (compared in constant time); unset: admin endpoints are off. */
   adminToken?: string;
+  /**
+   * Open answer streams (chat streams and resumes) one user, or one client address, may hold on
+   * this instance at once (decision 0026).
+   */
+  streams: { perUser: number; perAddress: number };
   turns: {
     lockWaitMs: number;
     timeoutMs: number;
@@ -146,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: parseRedis(e),
     apps: parseApps(e),
     adminToken: e.GATEWAY_ADMIN_TOKEN,
+    streams: { perUser: e.MAX_STREAMS_PER_USER, perAddress: e.MAX_STREAMS_PER_ADDRESS },
     turns: {
       lockWaitMs: e.TURN_LOCK_WAIT_MS,
       timeoutMs: e.TURN_TIMEOUT_MS,

@@ -14,15 +14,22 @@ export interface EventStreams {
   /** The stream will be forgotten `retentionMs` from now. */
   expire(key: string, retentionMs: number): Promise<void>;
   /**
-   * Delivers the items with id > afterId, then new ones as they are appended, until the returned
-   * function is called. Resolves undefined when there is no such stream.
+   * Delivers the items with id > afterId, then every item appended from now on, until `stop` is
+   * called. Resolves undefined when there is no such stream; else with the newest item the record
+   * held when following began (so a follower can tell a stream that ended at or before `afterId`).
    */
   follow(
     key: string,
     afterId: number,
     onItem: (id: number, data: string) => void,
-  ): Promise<(() => void) | undefined>;
+  ): Promise<Following | undefined>;
   close(): Promise<void>;
+}
+
+export interface Following {
+  stop(): void;
+  /** The newest item of the stream when following began. */
+  newest?: { id: number; data: string };
 }
 
 type Listener = (id: number, data: string) => void;
@@ -100,7 +107,7 @@ export class RedisEventStreams implements EventStreams {
     await this.run(() => this.client.pexpire(this.prefix + key, Math.max(1, Math.ceil(retentionMs))));
   }
 
-  async follow(key: string, afterId: number, onItem: Listener): Promise<(() => void) | undefined> {
+  async follow(key: string, afterId: number, onItem: Listener): Promise<Following | undefined> {
     const k = this.prefix + key;
     let last = afterId;
     let replaying = true;
@@ -115,27 +122,41 @@ export class RedisEventStreams implements EventStreams {
     // Subscribe first, then read the record: an item appended in between arrives both ways and is
     // delivered once (ids only go up).
     await this.listen(k, listener);
-    const unsubscribe = () => this.unlisten(k, listener);
+    const stop = () => this.unlisten(k, listener);
     try {
-      const [exists, items] = await this.run(() =>
-        Promise.all([this.client.exists(k), this.client.xrange(k, `(0-${afterId}`, '+')]),
+      // The newest item first, then the record after afterId: an item appended in between is in
+      // the record, or arrives live (above the newest id).
+      const [newestItems, items] = await this.run(() =>
+        Promise.all([
+          this.client.xrevrange(k, '+', '-', 'COUNT', 1),
+          this.client.xrange(k, `(0-${afterId}`, '+'),
+        ]),
       );
-      if (!exists) {
-        unsubscribe();
+      // A stream with no item does not exist (XADD makes it, expiry removes it whole).
+      if (newestItems.length === 0) {
+        stop();
         return undefined;
       }
+      const idOf = (streamId: string) => Number(streamId.split('-')[1]);
+      const [newestId, newestFields] = newestItems[0];
+      const newest = { id: idOf(newestId), data: newestFields[1] };
+      let top = newest.id;
       for (const [streamId, fields] of items) {
-        const id = Number(streamId.split('-')[1]);
+        const id = idOf(streamId);
+        top = Math.max(top, id);
         if (id > last) {
           last = id;
           onItem(id, fields[1]);
         }
       }
+      // From here on whatever is appended is new, even at or below afterId (a follower may name an
+      // id the stream has not reached yet: it still sees how the stream goes on and ends).
+      last = top;
       replaying = false;
       for (const [id, data] of early) listener(id, data);
-      return unsubscribe;
+      return { stop, newest };
     } catch (e) {
-      unsubscribe();
+      stop();
       throw e;
     }
   }

@@ -1,4 +1,4 @@
-export { type EventStreams, RedisEventStreams } from './event-streams.js';
+export { type EventStreams, type Following, RedisEventStreams } from './event-streams.js';
 export { type AcquireOptions, acquireLock, type Lock } from './lock.js';
 export { MemoryStore } from './memory-store.js';
 export { openStore, type RedisConnection } from './open.js';

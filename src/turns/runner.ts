@@ -158,14 +158,20 @@ export class TurnRunner {
     return { turnId, conversationId: conversation.id, replayed: false };
   }
 
-  /** A turn's events after `afterId`, then live ones, ending with `done` or `error`. */
-  follow(turnId: string, afterId: number, onEvent: (e: NumberedEvent) => void): Promise<() => void> {
+  /** A turn's events after `afterId`, then live ones, until its end (`onEnd`; see followTurn). */
+  follow(
+    turnId: string,
+    afterId: number,
+    onEvent: (e: NumberedEvent) => void,
+    onEnd?: () => void,
+  ): Promise<() => void> {
     const { ledger, streams, logger } = this.deps;
     return followTurn(
       { ledger, streams, logger, local: (id) => this.logs.get(id) },
       turnId,
       afterId,
       onEvent,
+      onEnd,
     );
   }
 

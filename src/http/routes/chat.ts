@@ -2,11 +2,13 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ERRORS, GatewayError } from '../../errors.js';
-import { principalOf } from '../../identity/index.js';
+import type { AppConfig } from '../../config/index.js';
+import { principalOf, type Session } from '../../identity/index.js';
 import type { StartedTurn } from '../../turns/index.js';
 import { enforce } from '../apps.js';
 import { type AppDeps, requireSession } from '../context.js';
 import { formatEvent, SSE_HEADERS, startHeartbeat } from '../sse.js';
+import { StreamSlots } from '../stream-slots.js';
 import { isPrintable, parseBody } from '../validate.js';
 
 const chatBody = z.object({
@@ -14,7 +16,13 @@ const chatBody = z.object({
   conversation_id: z.string().min(1).max(64).optional(),
 });
 
-async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Promise<StartedTurn> {
+async function startTurn(
+  deps: AppDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  /** Called once the request is valid, before limits are spent (a stream takes its place here). */
+  admit?: (session: Session, app: AppConfig) => void,
+): Promise<StartedTurn> {
   const { session, app } = await requireSession(deps, req);
   const body = parseBody(chatBody, req.body);
   const message = body.message.trim();
@@ -31,6 +39,7 @@ async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply
       message: 'Invalid field "message": must not contain control characters',
     });
   }
+  admit?.(session, app);
   // Only a valid message from a valid session spends a token: per user, per address, per app.
   await enforce(deps, reply, [
     { name: 'user', key: `${app.id}:${principalOf(session)}`, rule: app.rateLimits.user },
@@ -51,9 +60,10 @@ async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply
 }
 
 /**
- * Writes a turn's events after `afterId` as SSE until its `done` or `error`. A browser that
- * goes away stops only its own copy: the turn runs on and is recorded (or, with
- * CANCEL_ON_DISCONNECT, the turn it started is canceled upstream).
+ * Writes a turn's events after `afterId` as SSE until its end: its `done` or `error`, or at once
+ * when the client has seen that already (see followTurn). A browser that goes away stops only its
+ * own copy: the turn runs on and is recorded (or, with CANCEL_ON_DISCONNECT, the turn it started
+ * is canceled upstream). `release` gives the stream's place back when the response closes.
  */
 async function streamTurn(
   deps: AppDeps,
@@ -62,6 +72,7 @@ async function streamTurn(
   turnId: string,
   afterId: number,
   cancelOnClose: boolean,
+  release: () => void,
 ): Promise<void> {
   reply.hijack();
   const res = reply.raw;
@@ -88,22 +99,32 @@ async function streamTurn(
     res.write(chunk);
   };
   let unsubscribe: (() => void) | undefined;
-  res.on('close', () => {
+  // 'close' comes once the response has ended, or when the client went away first (perhaps
+  // already, while the turn was being looked up).
+  const onClose = () => {
+    if (closed) return;
     closed = true;
+    release();
     stopHeartbeat();
     unsubscribe?.();
     if (!finished && cancelOnClose) deps.runner.cancel(turnId);
-  });
+  };
+  res.on('close', onClose);
+  if (res.destroyed) onClose();
+  const end = () => {
+    finished = true;
+    stopHeartbeat();
+    if (!closed) res.end();
+  };
   try {
-    unsubscribe = await deps.runner.follow(turnId, afterId, (e) => {
-      if (closed) return;
-      write(formatEvent(e));
-      if (e.event === 'done' || e.event === 'error') {
-        finished = true;
-        stopHeartbeat();
-        res.end();
-      }
-    });
+    unsubscribe = await deps.runner.follow(
+      turnId,
+      afterId,
+      (e) => {
+        if (!closed) write(formatEvent(e));
+      },
+      end,
+    );
     if (closed) unsubscribe();
   } catch (err) {
     // The events could not be read (e.g. Redis is away): end this stream; the client may resume.
@@ -114,6 +135,11 @@ async function streamTurn(
 }
 
 export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
+  // Open streams per user and per address, on this instance (decision 0026).
+  const slots = new StreamSlots(deps.config.streams);
+  const take = (req: FastifyRequest, session: Session) =>
+    slots.take(session.appId, principalOf(session), req.ip);
+
   // Sync: waits for the whole answer and returns it as JSON.
   app.post('/v1/chat', async (req, reply) => {
     const started = await startTurn(deps, req, reply);
@@ -128,7 +154,16 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   // Streaming: `turn`, `delta`*, then `done` or `error`, each with an `id:`.
   app.post('/v1/chat/stream', async (req, reply) => {
-    const started = await startTurn(deps, req, reply);
+    let release = () => {};
+    let started: StartedTurn;
+    try {
+      started = await startTurn(deps, req, reply, (session) => {
+        release = take(req, session);
+      });
+    } catch (e) {
+      release();
+      throw e;
+    }
     // A replayed Idempotency-Key gets the first turn's events from the start, never a new turn.
     await streamTurn(
       deps,
@@ -137,23 +172,31 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
       started.turnId,
       0,
       deps.config.turns.cancelOnDisconnect && !started.replayed,
+      release,
     );
   });
 
-  // Resume: the events after Last-Event-ID (or ?after=), then live, on any instance.
+  // Resume: the events after Last-Event-ID (or ?after=), then live, on any instance. It ends with
+  // the turn, or at once when the turn has ended and the client has seen its ending.
   app.get<{ Params: { id: string } }>('/v1/turns/:id/events', async (req, reply) => {
     const { session } = await requireSession(deps, req);
-    const turn = await deps.ledger.getTurn(req.params.id);
-    if (!turn || turn.appId !== session.appId || turn.userId !== principalOf(session)) {
-      throw new GatewayError('GW_NOT_FOUND', { message: 'No such turn.' });
-    }
     const raw = req.headers['last-event-id'] ?? (req.query as { after?: string }).after ?? '0';
     const afterId = Number(raw);
-    if (!Number.isInteger(afterId) || afterId < 0) {
+    if (!Number.isSafeInteger(afterId) || afterId < 0) {
       throw new GatewayError('GW_INVALID_REQUEST', {
         message: 'Last-Event-ID must be an event id of this turn.',
       });
     }
-    await streamTurn(deps, req, reply, turn.id, afterId, false);
+    const release = take(req, session);
+    try {
+      const turn = await deps.ledger.getTurn(req.params.id);
+      if (!turn || turn.appId !== session.appId || turn.userId !== principalOf(session)) {
+        throw new GatewayError('GW_NOT_FOUND', { message: 'No such turn.' });
+      }
+      await streamTurn(deps, req, reply, turn.id, afterId, false, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
   });
 }
