@@ -80,7 +80,7 @@ try {
   await sleep(3000);
   await rate('idle (two instances, nothing running)');
   // A turn long enough for both windows: 10 words a second.
-  const words = (SECONDS * 2 + 15) * 10;
+  const words = (SECONDS * 3 + 45) * 10;
   const res = await fetch(`${a.url}/v1/chat/stream`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json' },
@@ -92,7 +92,7 @@ try {
   void (async () => {
     while (!(await reader.read()).done);
   })();
-  await sleep(1000);
+  await sleep(12_000);
   await rate('one turn running on A, no resumes');
   const ac = new AbortController();
   const opened = await Promise.all(
@@ -100,19 +100,27 @@ try {
       fetch(`${b.url}/v1/turns/${turnId}/events`, {
         headers: { ...auth, 'last-event-id': '1' },
         signal: ac.signal,
-      }).then((r) => {
-        const rd = r.body.getReader();
-        void (async () => {
-          try {
-            while (!(await rd.read()).done);
-          } catch {}
-        })();
-        return r.status;
-      }),
+      }).then(
+        (r) => {
+          if (r.status !== 200) return r.text().then((t) => `${r.status} ${t}`);
+          const rd = r.body.getReader();
+          void (async () => {
+            try {
+              while (!(await rd.read()).done);
+            } catch {}
+          })();
+          return 200;
+        },
+        (err) => String(err.cause ?? err),
+      ),
     ),
   );
-  console.log(`${opened.filter((s) => s === 200).length} of ${FOLLOWERS} resumes open on B`);
-  await sleep(3000);
+  const statuses = {};
+  for (const s of opened) statuses[s] = (statuses[s] ?? 0) + 1;
+  console.log(`resumes of the turn on B, by status: ${JSON.stringify(statuses)}`);
+  // The resumes' own reads (one each, checking the turn is the caller's) reach the statistics
+  // within PostgreSQL's idle flush interval (10 s): measure after it.
+  await sleep(12_000);
   await rate(`the same turn with ${FOLLOWERS} resumes of it on B`);
   ac.abort();
 } finally {

@@ -38,6 +38,9 @@ describe.runIf(run)('two instances on PostgreSQL and Redis', () => {
       REDIS_KEY_PREFIX: `cg-it-${randomBytes(4).toString('hex')}:`,
       LOG_LEVEL: 'info',
       TURN_LOCK_WAIT_MS: '20000',
+      // One test user resumes one turn 200 times at once (the caps have tests of their own).
+      MAX_STREAMS_PER_USER: '1000',
+      MAX_STREAMS_PER_ADDRESS: '1000',
     };
     // Start one after the other: both run migrations; the second finds them done.
     a = await startGatewayProcess(env);
@@ -144,6 +147,52 @@ describe.runIf(run)('two instances on PostgreSQL and Redis', () => {
       sim.resetFaults();
     }
   });
+
+  it('200 resumes on one instance of a turn running on the other follow it to its end; one after the end ends at once', async () => {
+    sim.setFaults({ deltaDelayMs: 20 });
+    try {
+      const s = await visitorOn(a.url);
+      const ac = new AbortController();
+      const res = await post(
+        a.url,
+        '/v1/chat/stream',
+        s.token,
+        { message: '#long 150' },
+        { signal: ac.signal },
+      );
+      let turnId = '';
+      await readSse(res, (e) => {
+        turnId = (e.data as { turn_id: string }).turn_id;
+        ac.abort();
+      }).catch(() => {});
+      const open = () =>
+        fetch(`${b.url}/v1/turns/${turnId}/events`, {
+          headers: { authorization: `Bearer ${s.token}`, 'last-event-id': '1' },
+          signal: AbortSignal.timeout(60_000),
+        });
+      // Opened 50 at a time (each reads the ledger once, to check the turn is the caller's), then
+      // all followed at once.
+      const opened: Response[] = [];
+      while (opened.length < 200) opened.push(...(await Promise.all(Array.from({ length: 50 }, open))));
+      for (const r of opened) expect(r.status).toBe(200);
+      const all = await Promise.all(opened.map((r) => readSse(r)));
+      const first = all[0];
+      const done = first.at(-1)!;
+      expect(done.event).toBe('done');
+      expect(first.map((e) => Number(e.id))).toEqual(first.map((_, i) => i + 2));
+      expect(deltas(first)).toBe((done.data as { answer: string }).answer);
+      for (const events of all) expect(events).toEqual(first);
+      // From B, after the end: nothing more, and the stream ends (it used to wait 2 s, then repeat
+      // the ending).
+      const after = await fetch(`${b.url}/v1/turns/${turnId}/events`, {
+        headers: { authorization: `Bearer ${s.token}`, 'last-event-id': String(done.id) },
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(await readSse(after)).toEqual([]);
+    } finally {
+      sim.resetFaults();
+    }
+  }, 90_000);
 
   it('through nginx configured as the README says, streams arrive as they are produced', async () => {
     nginx = await startNginx([a.url, b.url]);
