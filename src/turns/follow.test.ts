@@ -3,8 +3,8 @@
 // STORES names it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/databases.js';
 import { until } from '../../test/helpers/client.js';
+import { createTestDatabase, type TestDatabase } from '../../test/helpers/databases.js';
 import { selected } from '../../test/helpers/selection.js';
 import { loadConfig } from '../config/index.js';
 import { newId } from '../ids.js';

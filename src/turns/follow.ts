@@ -196,7 +196,7 @@ export class LedgerWatch {
     }
     // Every follower left while the read ran.
     if (this.turns.get(turnId) !== w) return;
-    if (!failed && (!t || t.status !== 'pending')) {
+    if (!failed && t?.status !== 'pending') {
       this.turns.delete(turnId);
       for (const waiter of w.waiters) waiter(t);
       return;

@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ERRORS, GatewayError } from '../../errors.js';
 import type { AppConfig } from '../../config/index.js';
+import { ERRORS, GatewayError } from '../../errors.js';
 import { principalOf, type Session } from '../../identity/index.js';
 import type { StartedTurn } from '../../turns/index.js';
 import { enforce } from '../apps.js';
