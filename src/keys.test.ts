@@ -3,8 +3,12 @@ import { compositeKey } from './keys.js';
 
 describe('compositeKey', () => {
   it('keeps tuples apart that a separator would join alike', () => {
-    expect(compositeKey('idem', 'app', 'dana:order', '42')).not.toBe(compositeKey('idem', 'app', 'dana', 'order:42'));
-    expect(compositeKey('conv', 'app', 'vic\nx', 'cv_1')).not.toBe(compositeKey('conv', 'app', 'vic', 'x\ncv_1'));
+    expect(compositeKey('idem', 'app', 'dana:order', '42')).not.toBe(
+      compositeKey('idem', 'app', 'dana', 'order:42'),
+    );
+    expect(compositeKey('conv', 'app', 'vic\nx', 'cv_1')).not.toBe(
+      compositeKey('conv', 'app', 'vic', 'x\ncv_1'),
+    );
     expect(compositeKey('k', 'a', '')).not.toBe(compositeKey('k', 'a'));
     expect(compositeKey('k', '1.a')).not.toBe(compositeKey('k', '', 'a'));
   });
