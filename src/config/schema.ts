@@ -112,7 +112,11 @@ export const envSchema = z.object({
   COZE_UNAVAILABLE_MESSAGE: optionalString,
   COZE_FALLBACK_ANSWER: optionalString,
   SSE_HEARTBEAT_MS: int('SSE_HEARTBEAT_MS', 100, 600_000, 15_000),
-  TRUST_PROXY: bool('TRUST_PROXY', false),
+  TRUST_PROXY: optionalString,
+  RATE_LIMIT_IPV6_PREFIX: int('RATE_LIMIT_IPV6_PREFIX', 16, 128, 64),
+  REQUEST_TIMEOUT_MS: int('REQUEST_TIMEOUT_MS', 100, 3_600_000, 60_000),
+  HEADERS_TIMEOUT_MS: int('HEADERS_TIMEOUT_MS', 100, 600_000, 20_000),
+  KEEP_ALIVE_TIMEOUT_MS: int('KEEP_ALIVE_TIMEOUT_MS', 100, 600_000, 72_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -34,7 +34,7 @@ async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply
   // Only a valid message from a valid session spends a token: per user, per address, per app.
   await enforce(deps, reply, [
     { name: 'user', key: `${app.id}:${principalOf(session)}`, rule: app.rateLimits.user },
-    { name: 'ip', key: `${app.id}:${req.ip}`, rule: app.rateLimits.ip },
+    { name: 'ip', key: `${app.id}:${req.addressKey}`, rule: app.rateLimits.ip },
     { name: 'app', key: app.id, rule: app.rateLimits.app },
   ]);
   const key = req.headers['idempotency-key'];
