@@ -6,7 +6,7 @@ import { addressBucket, normalizeAddress } from '../identity/index.js';
 import { newId } from '../ids.js';
 import type { AppDeps } from './context.js';
 import { installCors } from './cors.js';
-import { clientErrorHandler, installErrorHandling } from './errors.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { chatRoutes } from './routes/chat.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { healthRoutes } from './routes/health.js';
@@ -53,6 +53,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       connectionsCheckingInterval: Math.min(5000, Math.max(100, Math.floor(timeouts.headersMs / 4))),
     },
     clientErrorHandler: clientErrorHandler(deps.metrics),
+    frameworkErrors: frameworkErrorHandler(deps.metrics),
     // While closing, new requests get GW_SHUTTING_DOWN from the hook below, not fastify's own body.
     return503OnClosing: false,
   });

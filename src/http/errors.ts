@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, GatewayError, isGatewayError } from '../errors.js';
 import type { Metrics } from '../observability/index.js';
 
@@ -36,6 +36,24 @@ export function installErrorHandling(app: FastifyInstance, metrics: Metrics): vo
     const e = new GatewayError('GW_NOT_FOUND', { message: 'No such endpoint.' });
     return reply.status(e.status).send(e.toJSON());
   });
+}
+
+/**
+ * What fastify answers before routing (a URL that does not decode, a path parameter too long):
+ * the same envelope. Passed to fastify as `frameworkErrors`; these skip the hooks, so the
+ * headers every response carries are set here.
+ */
+export function frameworkErrorHandler(metrics: Metrics) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    const e = new GatewayError(err.statusCode === 404 ? 'GW_NOT_FOUND' : 'GW_INVALID_REQUEST', { cause: err });
+    metrics.errors.inc({ code: e.code });
+    req.log.info({ code: e.code, reason: err.code }, 'request refused');
+    void reply
+      .status(e.status)
+      .header('x-request-id', req.id)
+      .header('x-content-type-options', 'nosniff')
+      .send(e.toJSON());
+  };
 }
 
 /**
