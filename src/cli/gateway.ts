@@ -185,6 +185,9 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
         const t0 = performance.now();
         recovery.stop();
         const stopped = app.close();
+        // Connections that fall idle while closing (a finished stream's, a proxy's keep-alive pool)
+        // are closed as they do: closing must not wait for clients to hang up (KEEP_ALIVE_TIMEOUT_MS).
+        const reaper = setInterval(() => app.server.closeIdleConnections(), 200);
         const pending = runner.active.map((turn) => turn.result);
         await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
         const cut = runner.active.length;
@@ -195,7 +198,12 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
           { finished: pending.length - cut, interrupted: cut, ms: Math.round(performance.now() - t0) },
           'running turns ended',
         );
+        app.server.closeIdleConnections();
+        // What is still open after the turns (a request body still arriving) gets a moment, no more.
+        const last = setTimeout(() => app.server.closeAllConnections(), 2000);
         await stopped;
+        clearTimeout(last);
+        clearInterval(reaper);
         for (const c of cleanups.reverse()) await c().catch(() => {});
         logger.info({ ms: Math.round(performance.now() - t0) }, 'gateway closed');
       })());

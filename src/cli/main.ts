@@ -47,12 +47,29 @@ async function start(): Promise<number> {
   const gateway = await startGateway(config);
   const mode = config.coze.mode === 'simulator' ? 'the built-in Coze simulator' : config.coze.baseUrl;
   gateway.logger.info({ url: gateway.url, upstream: mode }, `coze-gateway is listening on ${gateway.url}`);
+  // SIGTERM and SIGINT (Ctrl-C) both shut down: running turns finish up to SHUTDOWN_GRACE_MS. A
+  // second signal, or a close that overruns its grace by 15 s, exits at once (code 1). A closed
+  // stdout (a log pipe whose reader went away) must not stop any of this: its errors are dropped.
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      gateway.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
     stopping = true;
     gateway.logger.info({ signal }, 'shutting down: finishing running turns');
-    void gateway.close().then(() => process.exit(0));
+    setTimeout(() => {
+      gateway.logger.error('shutdown overran SHUTDOWN_GRACE_MS by 15 s: exiting');
+      process.exit(1);
+    }, config.turns.shutdownGraceMs + 15_000).unref();
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        gateway.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
