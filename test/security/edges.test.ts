@@ -7,9 +7,13 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../src/cli/gateway.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { openLedger } from '../../src/ledger/index.js';
+import { createLogger } from '../../src/observability/index.js';
+import { openStore } from '../../src/state/index.js';
 import { startTestSimulator } from '../../src/simulator/testing.js';
 import { get, post, visitor } from '../helpers/client.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { freePort } from '../helpers/nginx.js';
 
 /**
  * Opens a raw connection, lets `talk` write to it, and resolves everything the server sent once
@@ -342,5 +346,45 @@ describe('/ready and the Coze credential', () => {
     } finally {
       await gone.gateway.close(0);
     }
+  });
+});
+
+describe('secrets in messages', () => {
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (e: Error) => e.message,
+    );
+
+  it('a short database or Redis password is masked in its URL, and nowhere else', async () => {
+    const port = await freePort(); // nothing listens there
+    const mysql = loadConfig({ DATABASE_URL: `mysql://root:1@127.0.0.1:${port}/test` }).database;
+    const message = await failure(openLedger(mysql));
+    expect(message).toContain(`mysql://root:***@127.0.0.1:${port}/test is not reachable`);
+    expect(message).toContain(`127.0.0.1:${port}`);
+    expect(message).not.toMatch(/\*\*\*27|0\.0\.\*\*\*/);
+    const redis = loadConfig({
+      REDIS_URL: `redis://:0@127.0.0.1:${port}/0`,
+      REDIS_CONNECT_TIMEOUT_MS: '500',
+    }).redis;
+    const redisMessage = await failure(openStore(redis));
+    expect(redisMessage).toContain(`redis://:***@127.0.0.1:${port}/0 is not reachable`);
+    expect(redisMessage).toContain('127.0.0.1');
+  });
+
+  it('log lines keep hosts and lose the passwords of URLs in messages and errors', () => {
+    const sink = new PassThrough();
+    let out = '';
+    sink.on('data', (d) => (out += d));
+    const logger = createLogger('info', sink);
+    logger.error(
+      { err: new Error('connect postgres://app:hunter2hunter2@db.internal:5432/cg failed') },
+      'retrying redis://:s3cret-pass@cache.internal:6379',
+    );
+    expect(out).toContain('postgres://app:***@db.internal:5432/cg');
+    expect(out).toContain('redis://:***@cache.internal:6379');
+    expect(out).not.toMatch(/hunter2|s3cret/);
   });
 });
