@@ -45,7 +45,9 @@ export function installErrorHandling(app: FastifyInstance, metrics: Metrics): vo
  */
 export function frameworkErrorHandler(metrics: Metrics) {
   return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
-    const e = new GatewayError(err.statusCode === 404 ? 'GW_NOT_FOUND' : 'GW_INVALID_REQUEST', { cause: err });
+    const e = new GatewayError(err.statusCode === 404 ? 'GW_NOT_FOUND' : 'GW_INVALID_REQUEST', {
+      cause: err,
+    });
     metrics.errors.inc({ code: e.code });
     req.log.info({ code: e.code, reason: err.code }, 'request refused');
     void reply

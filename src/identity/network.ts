@@ -64,7 +64,12 @@ export function ipAllowed(ip: string, cidrs: readonly string[]): boolean {
     const a = normalizeAddress(addr);
     const family = isIP(a) === 6 ? 'ipv6' : 'ipv4';
     // A mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps.
-    const b = bits === undefined ? undefined : family === 'ipv4' && isIP(addr) === 6 ? Number(bits) - 96 : Number(bits);
+    const b =
+      bits === undefined
+        ? undefined
+        : family === 'ipv4' && isIP(addr) === 6
+          ? Number(bits) - 96
+          : Number(bits);
     if (b === undefined) list.addAddress(a, family);
     else list.addSubnet(a, b, family);
   }

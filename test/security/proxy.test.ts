@@ -2,8 +2,9 @@
 // X-Forwarded-For chooses nothing: the gateway trusts only the proxies named in TRUST_PROXY, so
 // the client's address is the one nginx saw. Clients here connect from distinct loopback
 // addresses (127.0.0.2, .3, .4) so that "the address nginx saw" is a different address per client.
-import { request } from 'node:http';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -19,10 +19,7 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
         checks[name] = typeof code === 'string' ? code : 'unavailable';
       }
     };
-    await Promise.all([
-      probe('ledger', () => deps.ledger.ping()),
-      probe('store', () => deps.store.ping()),
-    ]);
+    await Promise.all([probe('ledger', () => deps.ledger.ping()), probe('store', () => deps.store.ping())]);
     // Remembered from the start-up check (re-checked in the background when stale): no Coze call
     // per probe, and a wrong or unreachable credential is not ready.
     checks.coze_token = await deps.credential.current();
