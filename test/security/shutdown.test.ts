@@ -51,12 +51,13 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
       expect(body).toContain('event: done');
       // The connection stays in the agent's pool, open; the gateway must not wait for it.
       expect(await gw.exited).toBe(0);
-      expect(performance.now() - signalledAt).toBeLessThan(10_000);
+      // Well under KEEP_ALIVE_TIMEOUT_MS (72 s), which the old shutdown waited for; slack for a loaded CI.
+      expect(performance.now() - signalledAt).toBeLessThan(20_000);
       const rows = new Database(db, { readonly: true }).prepare('select status from turns').all();
       expect(rows).toEqual([{ status: 'completed' }]);
     } finally {
       agent.destroy();
       if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
     }
-  });
+  }, 60_000);
 });
