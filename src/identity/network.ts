@@ -61,17 +61,13 @@ export function ipAllowed(ip: string, cidrs: readonly string[]): boolean {
   const list = new BlockList();
   for (const c of cidrs) {
     const [addr, bits] = c.split('/');
-    const a = normalizeAddress(addr);
-    const family = isIP(a) === 6 ? 'ipv6' : 'ipv4';
-    // A mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps.
-    const b =
-      bits === undefined
-        ? undefined
-        : family === 'ipv4' && isIP(addr) === 6
-          ? Number(bits) - 96
-          : Number(bits);
-    if (b === undefined) list.addAddress(a, family);
-    else list.addSubnet(a, b, family);
+    const mapped = normalizeAddress(addr);
+    // A mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps; a wider one stays IPv6.
+    const asV4 = isIP(mapped) === 4 && (isIP(addr) === 4 || bits === undefined || Number(bits) >= 96);
+    const a = asV4 ? mapped : addr;
+    const family = asV4 ? 'ipv4' : isIP(a) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(a, family);
+    else list.addSubnet(a, isIP(addr) === 6 && asV4 ? Number(bits) - 96 : Number(bits), family);
   }
   const v = normalizeAddress(ip);
   const family = isIP(v) === 6 ? 'ipv6' : 'ipv4';
