@@ -38,7 +38,9 @@ const sim = await startSimulator({
       ]
     : [],
 });
-process.stdout.write(`${JSON.stringify({ url: sim.url, botId: DEFAULT_BOT_ID })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ url: sim.url, botId: DEFAULT_BOT_ID, controlToken: sim.controlToken })}\n`,
+);
 const stop = () => void sim.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -10,6 +10,8 @@ export const ERRORS = {
   GW_MESSAGE_TOO_LONG: { status: 400, message: 'The message is too long.' },
   GW_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   GW_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
+  GW_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  GW_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   GW_UNAUTHENTICATED: { status: 401, message: 'A valid session token is required.' },
   GW_SESSION_EXPIRED: { status: 401, message: 'The session has expired; start a new one.' },
   GW_BAD_SIGNATURE: { status: 401, message: 'The request signature is not valid.' },

@@ -70,24 +70,27 @@ export async function startSimulator({ deltaDelayMs, chunkChars, publicKeyFile }
     if (process.env.BENCH_SIM_LOG) process.stderr.write(d);
     else out += d;
   });
-  const url = await new Promise((resolve, reject) => {
+  const { url, controlToken } = await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`simulator did not start:\n${out}`)), 10_000);
     child.stdout.on('data', () => {
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) {
         clearTimeout(t);
-        resolve(JSON.parse(line).url);
+        resolve(JSON.parse(line));
       }
     });
     child.once('exit', (code) => reject(new Error(`simulator exited ${code}:\n${out}`)));
   });
+  // The simulator's control routes need its control token.
+  const control = { 'x-simulator-control': controlToken };
   return {
     url,
     pid: child.pid,
-    faults: (f) => postJson(`${url}/_simulator/faults`, f),
-    resetFaults: () => request(`${url}/_simulator/faults`, { method: 'DELETE' }).then((r) => r.body.json()),
-    stats: () => request(`${url}/_simulator/stats`).then((r) => r.body.json()),
-    resetStats: () => postJson(`${url}/_simulator/stats/reset`, {}),
+    faults: (f) => postJson(`${url}/_simulator/faults`, f, control),
+    resetFaults: () =>
+      request(`${url}/_simulator/faults`, { method: 'DELETE', headers: control }).then((r) => r.body.json()),
+    stats: () => request(`${url}/_simulator/stats`, { headers: control }).then((r) => r.body.json()),
+    resetStats: () => postJson(`${url}/_simulator/stats/reset`, {}, control),
     async stop() {
       child.kill('SIGKILL');
       await exitOf(child);
@@ -95,10 +98,10 @@ export async function startSimulator({ deltaDelayMs, chunkChars, publicKeyFile }
   };
 }
 
-async function postJson(url, body) {
+async function postJson(url, body, headers = {}) {
   const r = await request(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   return r.body.json();
@@ -123,7 +126,8 @@ export async function startNginx(upstreamUrl) {
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`nginx exited: ${out}`);
     const ok = await request(`${url}/_simulator/stats`).then(
-      (r) => r.body.text().then(() => r.statusCode === 200),
+      // Any answer of the simulator's (its control routes say 401 without the token) means nginx is up.
+      (r) => r.body.text().then(() => r.statusCode === 200 || r.statusCode === 401),
       () => false,
     );
     if (ok) break;

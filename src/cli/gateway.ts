@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { createCozeClient, createTokenProvider, type TokenProvider } from '../coze/index.js';
-import { buildApp } from '../http/index.js';
+import { buildApp, CredentialCheck, cozeCredentialProbe } from '../http/index.js';
 import { Sessions } from '../identity/index.js';
 import { type Ledger, openLedger } from '../ledger/index.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
@@ -156,6 +156,9 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
     );
     cleanups.push(async () => recovery.stop());
     const sessions = new Sessions(store);
+    const credential = new CredentialCheck(cozeCredentialProbe(coze), {
+      onChange: (status, err) => credentialLog(logger, config, upstream.baseUrl, status, err),
+    });
     const app = buildApp({
       config,
       logger,
@@ -165,11 +168,14 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
       ledger,
       store,
       tokens,
+      credential,
       upstream: { mode: config.coze.mode, baseUrl: upstream.baseUrl },
       apps: new Map(config.apps.map((a) => [a.id, a])),
       limiter: new RateLimiter(store),
     });
     await app.listen({ port: config.server.port, host: config.server.host });
+    // Checked once now (in the background: start-up does not wait for Coze); /ready waits for it.
+    void credential.check();
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${port}`;
 
@@ -179,6 +185,9 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
         const t0 = performance.now();
         recovery.stop();
         const stopped = app.close();
+        // Connections that fall idle while closing (a finished stream's, a proxy's keep-alive pool)
+        // are closed as they do: closing must not wait for clients to hang up (KEEP_ALIVE_TIMEOUT_MS).
+        const reaper = setInterval(() => app.server.closeIdleConnections(), 200);
         const pending = runner.active.map((turn) => turn.result);
         await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, graceMs).unref())]);
         const cut = runner.active.length;
@@ -189,7 +198,12 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
           { finished: pending.length - cut, interrupted: cut, ms: Math.round(performance.now() - t0) },
           'running turns ended',
         );
+        app.server.closeIdleConnections();
+        // What is still open after the turns (a request body still arriving) gets a moment, no more.
+        const last = setTimeout(() => app.server.closeAllConnections(), 2000);
         await stopped;
+        clearTimeout(last);
+        clearInterval(reaper);
         for (const c of cleanups.reverse()) await c().catch(() => {});
         logger.info({ ms: Math.round(performance.now() - t0) }, 'gateway closed');
       })());
@@ -198,6 +212,34 @@ export async function startGateway(config: Readonly<Config>, o: StartOptions = {
     for (const c of cleanups.reverse()) await c().catch(() => {});
     throw e;
   }
+}
+
+/** One line when the Coze credential stops or starts working, naming the setting to fix. */
+function credentialLog(
+  logger: Logger,
+  config: Readonly<Config>,
+  baseUrl: string,
+  status: string,
+  err: unknown,
+): void {
+  if (status === 'ok') {
+    logger.info({ upstream: baseUrl }, 'Coze credential works: a token was obtained and accepted');
+    return;
+  }
+  const setting =
+    config.coze.mode === 'simulator'
+      ? 'the built-in simulator'
+      : config.coze.jwt
+        ? `COZE_CLIENT_ID/COZE_KEY_ID/COZE_PRIVATE_KEY_FILE${config.coze.pat ? ' (and the fallback COZE_PAT)' : ''}`
+        : 'COZE_PAT';
+  const what =
+    status === 'GW_COZE_AUTH'
+      ? `Coze refused the credential in ${setting}: check it, and that COZE_BASE_URL (${baseUrl}) is its region`
+      : `Coze at COZE_BASE_URL (${baseUrl}) could not be reached to check ${setting}`;
+  logger.error(
+    { code: status, err, upstream: baseUrl },
+    `${what}; /ready reports not ready until it works (checked again every 30 s while probed)`,
+  );
 }
 
 /** Recovers abandoned turns now and every `everyMs`, one pass at a time. */

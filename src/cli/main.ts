@@ -12,8 +12,9 @@ const HELP = `coze-gateway: a self-hosted gateway between your website's chat an
 
 Usage:
   coze-gateway start              run the gateway (settings from the environment; see README)
-  coze-gateway simulator [--port N] [--host H] [--pat TOKEN]
-                                  run only the Coze simulator (a Coze-compatible test server)
+  coze-gateway simulator [--port N] [--host H] [--pat TOKEN] [--control-token T]
+                                  run only the Coze simulator (a Coze-compatible test server);
+                                  its /_simulator/ test routes need T (made and printed if not given)
   coze-gateway migrate            bring the database named by DATABASE_URL up to date, then exit
   coze-gateway keys [--out DIR]   make an RSA key pair for a Coze OAuth JWT app (private_key.pem, public_key.pem)
   coze-gateway help               this text
@@ -46,12 +47,29 @@ async function start(): Promise<number> {
   const gateway = await startGateway(config);
   const mode = config.coze.mode === 'simulator' ? 'the built-in Coze simulator' : config.coze.baseUrl;
   gateway.logger.info({ url: gateway.url, upstream: mode }, `coze-gateway is listening on ${gateway.url}`);
+  // SIGTERM and SIGINT (Ctrl-C) both shut down: running turns finish up to SHUTDOWN_GRACE_MS. A
+  // second signal, or a close that overruns its grace by 15 s, exits at once (code 1). A closed
+  // stdout (a log pipe whose reader went away) must not stop any of this: its errors are dropped.
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      gateway.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
     stopping = true;
     gateway.logger.info({ signal }, 'shutting down: finishing running turns');
-    void gateway.close().then(() => process.exit(0));
+    setTimeout(() => {
+      gateway.logger.error('shutdown overran SHUTDOWN_GRACE_MS by 15 s: exiting');
+      process.exit(1);
+    }, config.turns.shutdownGraceMs + 15_000).unref();
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        gateway.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -61,7 +79,12 @@ async function start(): Promise<number> {
 async function simulator(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string', default: '8090' }, host: { type: 'string' }, pat: { type: 'string' } },
+    options: {
+      port: { type: 'string', default: '8090' },
+      host: { type: 'string' },
+      pat: { type: 'string' },
+      'control-token': { type: 'string' },
+    },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535`);
@@ -70,10 +93,12 @@ async function simulator(args: string[]): Promise<number> {
     port,
     host: values.host,
     pats: [pat],
+    controlToken: values['control-token'],
     log: (l) => process.stdout.write(`${l}\n`),
   });
   process.stdout.write(
     `Coze simulator listening on ${sim.url}\n` +
+      `  test routes (/_simulator/faults, /_simulator/stats) need the header X-Simulator-Control: ${sim.controlToken}\n` +
       `  try: COZE_BASE_URL=${sim.url} COZE_PAT=${pat} COZE_BOT_ID=${DEFAULT_BOT_ID} coze-gateway start\n`,
   );
   const stop = () => void sim.close().then(() => process.exit(0));

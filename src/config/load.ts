@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type AppConfig, DEFAULT_RATE_LIMITS, loadAppsFile } from './apps.js';
 import { type Env, envSchema } from './schema.js';
+import { checkTimeouts, parseTrustProxy, ServerSettingError, type ServerTimeouts } from './server.js';
 
 /** The built-in simulator's bot (src/simulator DEFAULT_BOT_ID; a test keeps the two equal). */
 export const SIMULATOR_BOT_ID = '7500000000000000001';
@@ -45,7 +46,17 @@ export interface RedisConfig {
 }
 
 export interface Config {
-  server: { port: number; host: string; bodyLimitBytes: number; trustProxy: boolean; sseHeartbeatMs: number };
+  server: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    /** TRUST_PROXY: false, or the trusted proxies' addresses/CIDRs (never `true`, never a hop count). */
+    trustProxy: false | readonly string[];
+    sseHeartbeatMs: number;
+    timeouts: ServerTimeouts;
+    /** Per-address rate limits count an IPv6 client by this prefix (an IPv4 one by its address). */
+    ipv6Prefix: number;
+  };
   log: { level: Env['LOG_LEVEL'] };
   coze: {
     /** `simulator`: no credential was given, the built-in simulator is the upstream. */
@@ -102,6 +113,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const baseUrl = parseBaseUrl(e.COZE_BASE_URL);
   const jwt = parseJwtApp(e);
+  if (e.GATEWAY_ADMIN_TOKEN !== undefined && e.GATEWAY_ADMIN_TOKEN.length < 16) {
+    throw new ConfigError(
+      'GATEWAY_ADMIN_TOKEN must be at least 16 characters; generate one with `openssl rand -hex 32`',
+    );
+  }
   if (e.GATEWAY_SECRET !== undefined && e.GATEWAY_SECRET.length < 16) {
     throw new ConfigError(
       'GATEWAY_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`',
@@ -128,8 +144,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.PORT,
       host: e.HOST,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
-      trustProxy: e.TRUST_PROXY,
       sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+      ...serverSettings(e),
     },
     log: { level: e.LOG_LEVEL },
     coze: {
@@ -166,6 +182,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
   };
   return deepFreeze(config);
+}
+
+function serverSettings(e: Env): Pick<Config['server'], 'trustProxy' | 'timeouts' | 'ipv6Prefix'> {
+  try {
+    return {
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      timeouts: checkTimeouts({
+        requestMs: e.REQUEST_TIMEOUT_MS,
+        headersMs: e.HEADERS_TIMEOUT_MS,
+        keepAliveMs: e.KEEP_ALIVE_TIMEOUT_MS,
+        // A sync chat waits silently for its turn: a connection is idle-closed only after that.
+        idleMs: e.TURN_TIMEOUT_MS + 60_000,
+      }),
+      ipv6Prefix: e.RATE_LIMIT_IPV6_PREFIX,
+    };
+  } catch (err) {
+    if (err instanceof ServerSettingError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 function parseApps(e: Env): AppConfig[] {

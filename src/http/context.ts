@@ -8,6 +8,7 @@ import type { Logger, Metrics } from '../observability/index.js';
 import type { Store } from '../state/index.js';
 import type { TurnRunner } from '../turns/index.js';
 import { checkOrigin } from './apps.js';
+import type { CredentialCheck } from './credential.js';
 
 /** Everything the routes use, built once by the composition root (src/cli/gateway.ts). */
 export interface AppDeps {
@@ -19,6 +20,8 @@ export interface AppDeps {
   ledger: Ledger;
   store: Store;
   tokens: TokenProvider;
+  /** Whether a working Coze token can be had (checked at start, remembered): for /ready. */
+  credential: CredentialCheck;
   /** Where the upstream is, for /v1/meta and the demo page. */
   upstream: { mode: 'coze' | 'simulator'; baseUrl: string };
   /** The apps (tenants), by id. */

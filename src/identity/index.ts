@@ -1,5 +1,5 @@
 export { businessContext } from './context.js';
-export { ipAllowed } from './network.js';
+export { addressBucket, ipAllowed, normalizeAddress } from './network.js';
 export { useOnce } from './replay.js';
 export { cozeIdentity, type IssuedSession, principalOf, type Session, Sessions } from './sessions.js';
 export { SIGNATURE_WINDOW_SECONDS, signedHeaders, signRequest, verifySignature } from './signature.js';

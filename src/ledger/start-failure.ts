@@ -1,4 +1,5 @@
 import type { DatabaseConfig } from '../config/index.js';
+import { passwordOf, redactSecrets } from '../observability/index.js';
 
 /**
  * The one-line Error openLedger throws: `DATABASE_URL <url without password> <what>: <reason>`.
@@ -27,23 +28,7 @@ function reason(err: unknown): string {
   return String(err);
 }
 
-/** One line, and never the password, even if a driver quoted it. */
+/** One line, and never the password, even if a driver quoted it (masked by structure: see redactSecrets). */
 function scrub(line: string, url: string): string {
-  let out = line.replace(/\s+/g, ' ').trim();
-  let password = '';
-  try {
-    password = new URL(url).password;
-  } catch {
-    return out;
-  }
-  for (const p of new Set([password, safeDecode(password)])) if (p) out = out.split(p).join('***');
-  return out;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
+  return redactSecrets(line.replace(/\s+/g, ' ').trim(), [passwordOf(url)]);
 }

@@ -4,6 +4,7 @@ import {
   answerOf,
   call,
   chatBody,
+  control as controlRoute,
   dataOf,
   request,
   startTestSimulator,
@@ -18,8 +19,7 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 afterEach(() => sim.resetFaults());
 
-const control = (path: string, method: string, body?: unknown) =>
-  call(sim, `/_simulator/${path}`, { method, body, token: null });
+const control = (path: string, method: string, body?: unknown) => controlRoute(sim, path, { method, body });
 
 type Chat = {
   id: string;
@@ -30,6 +30,22 @@ type Chat = {
 const MESSAGE = 'a message long enough for several deltas';
 
 describe('fault knobs', () => {
+  it('need the control token: without it, or with another, nothing is shown or changed', async () => {
+    for (const token of [null, 'guess', `${sim.controlToken}x`]) {
+      const r = await controlRoute(sim, 'faults', { method: 'POST', body: { chatFailCount: 5 }, token });
+      expect(r.status).toBe(401);
+      expect((await controlRoute(sim, 'stats', { token })).status).toBe(401);
+    }
+    expect((await control('faults', 'GET')).json.faults.chatFailCount).toBe(0);
+    const own = await startTestSimulator({ controlToken: 'given-control-token' });
+    try {
+      expect(own.controlToken).toBe('given-control-token');
+      expect((await controlRoute(own, 'stats', { token: 'given-control-token' })).status).toBe(200);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('sets, shows, validates and resets faults over HTTP', async () => {
     const set = await control('faults', 'POST', { chatFailCount: 1, chunking: 'fixed' });
     expect(set.status).toBe(200);

@@ -1,9 +1,12 @@
-// Test-only control routes (no auth): faults and stats for out-of-process tests.
+// Test-only control routes: faults and stats for out-of-process tests. Each needs the simulator's
+// control token in `X-Simulator-Control` (given at start, or made there and shown): anyone who can
+// reach the simulator could otherwise fail every chat of a gateway using it.
 //   POST   /_simulator/faults        body = Partial<Faults>  -> { faults }
 //   GET    /_simulator/faults                                -> { faults }
 //   DELETE /_simulator/faults                                -> { faults } (defaults)
 //   GET    /_simulator/stats                                 -> SimulatorStats
 //   POST   /_simulator/stats/reset                           -> SimulatorStats (zeroed)
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestContext } from './context.js';
 import type { Faults } from './faults.js';
 import { validateFaults } from './faults.js';
@@ -11,8 +14,11 @@ import { readJson, sendJson } from './http-util.js';
 import type { SimulatorStats } from './index.js';
 
 export const CONTROL_PREFIX = '/_simulator/';
+export const CONTROL_HEADER = 'x-simulator-control';
 
 export interface ControlApi {
+  /** The credential of the control routes. */
+  controlToken: string;
   faults(): Readonly<Faults>;
   setFaults(f: Partial<Faults>): void;
   resetFaults(): void;
@@ -23,6 +29,15 @@ export interface ControlApi {
 export async function handleControl(api: ControlApi, rc: RequestContext): Promise<void> {
   const { req, res, logId } = rc;
   const route = `${req.method} ${rc.url.pathname}`;
+  if (!sameSecret(req.headers[CONTROL_HEADER], api.controlToken)) {
+    req.resume();
+    return sendJson(
+      res,
+      401,
+      { error: `control routes need the simulator's control token in ${CONTROL_HEADER}` },
+      logId,
+    );
+  }
   switch (route) {
     case 'GET /_simulator/faults':
       return sendJson(res, 200, { faults: api.faults() }, logId);
@@ -44,4 +59,10 @@ export async function handleControl(api: ControlApi, rc: RequestContext): Promis
     default:
       return sendJson(res, 404, { error: `unknown control route: ${route}` }, logId);
   }
+}
+
+function sameSecret(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string' || expected === '') return false;
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

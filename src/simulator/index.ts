@@ -24,9 +24,11 @@
 //   /v1/workflows/chat, see chatflow.ts (name memory, #ask question + reply, #fail, #slow).
 // Unknown workflow/chatflow/bot/app id → 4200; bot_id with app_id → 4000.
 //
-// Test knobs: setFaults()/resetFaults(), or over HTTP without auth:
+// Test knobs: setFaults()/resetFaults(), or over HTTP with the control token (option
+// `controlToken`, else a random one: `sim.controlToken`) in X-Simulator-Control:
 //   POST /_simulator/faults (JSON Partial<Faults>), GET|DELETE /_simulator/faults,
 //   GET /_simulator/stats, POST /_simulator/stats/reset.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import {
   createServer as createHttp2Server,
@@ -68,6 +70,8 @@ export interface SimulatorOptions {
   deltaDelayMs?: number;
   chunkChars?: number;
   log?: (line: string) => void;
+  /** The credential of the /_simulator/ control routes (default: random, see `controlToken`). */
+  controlToken?: string;
 }
 
 export interface SimulatorStats {
@@ -90,6 +94,8 @@ export interface SimulatorStats {
 
 export interface Simulator {
   url: string;
+  /** Send it as X-Simulator-Control to use the /_simulator/ control routes. */
+  controlToken: string;
   stats(): SimulatorStats;
   resetStats(): void;
   setFaults(f: Partial<Faults>): void;
@@ -154,6 +160,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const sim: Simulator = {
     url: `http://${netloc}`,
+    controlToken: options.controlToken || randomBytes(18).toString('base64url'),
     stats: () => structuredClone(ctx.stats),
     resetStats: () => {
       ctx.stats = emptyStats();

@@ -59,10 +59,31 @@ export interface JsonReply {
   json: Body;
 }
 
+/** A control route (`/_simulator/<path>`), sent with the simulator's control token (or `token`). */
+export function control(
+  sim: Simulator,
+  path: string,
+  init: { method?: string; body?: unknown; token?: string | null } = {},
+): Promise<JsonReply> {
+  const token = init.token === undefined ? sim.controlToken : init.token;
+  return call(sim, `/_simulator/${path}`, {
+    method: init.method,
+    body: init.body,
+    token: null,
+    headers: token === null ? {} : { 'x-simulator-control': token },
+  });
+}
+
 export async function call(
   sim: Simulator,
   path: string,
-  init: { method?: string; body?: unknown; token?: string | null; rawBody?: string } = {},
+  init: {
+    method?: string;
+    body?: unknown;
+    token?: string | null;
+    rawBody?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<JsonReply> {
   const res = await request(sim, path, init);
   const text = await res.text();
@@ -78,9 +99,15 @@ export async function call(
 export function request(
   sim: Simulator,
   path: string,
-  init: { method?: string; body?: unknown; token?: string | null; rawBody?: string } = {},
+  init: {
+    method?: string;
+    body?: unknown;
+    token?: string | null;
+    rawBody?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...init.headers };
   const token = init.token === undefined ? PAT : init.token;
   if (token !== null) headers.Authorization = `Bearer ${token}`;
   const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));

@@ -1,3 +1,4 @@
+import { passwordOf, redactSecrets } from '../observability/index.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
 import type { Store } from './store.js';
@@ -44,15 +45,5 @@ export async function openStore(redis: RedisConnection | undefined): Promise<Sto
 /** The first line of the error, with the URL's password (if any) masked all the same. */
 function reason(e: unknown, url: string): string {
   const line = (e instanceof Error ? e.message : String(e)).split('\n')[0].trim() || 'unknown error';
-  const password = passwordOf(url);
-  return password ? line.split(password).join('***') : line;
-}
-
-function passwordOf(url: string): string | undefined {
-  try {
-    const p = new URL(url).password;
-    return p ? decodeURIComponent(p) : undefined;
-  } catch {
-    return undefined;
-  }
+  return redactSecrets(line, [passwordOf(url)]);
 }

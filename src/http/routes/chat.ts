@@ -43,7 +43,7 @@ async function startTurn(
   // Only a valid message from a valid session spends a token: per user, per address, per app.
   await enforce(deps, reply, [
     { name: 'user', key: `${app.id}:${principalOf(session)}`, rule: app.rateLimits.user },
-    { name: 'ip', key: `${app.id}:${req.ip}`, rule: app.rateLimits.ip },
+    { name: 'ip', key: `${app.id}:${req.addressKey}`, rule: app.rateLimits.ip },
     { name: 'app', key: app.id, rule: app.rateLimits.app },
   ]);
   const key = req.headers['idempotency-key'];
@@ -138,7 +138,7 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
   // Open streams per user and per address, on this instance (decision 0026).
   const slots = new StreamSlots(deps.config.streams);
   const take = (req: FastifyRequest, session: Session) =>
-    slots.take(session.appId, principalOf(session), req.ip);
+    slots.take(session.appId, principalOf(session), req.addressKey);
 
   // Sync: waits for the whole answer and returns it as JSON.
   app.post('/v1/chat', async (req, reply) => {

@@ -19,12 +19,10 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
         checks[name] = typeof code === 'string' ? code : 'unavailable';
       }
     };
-    await Promise.all([
-      probe('ledger', () => deps.ledger.ping()),
-      probe('store', () => deps.store.ping()),
-      // A token for a fixed session name: cached, so a ready probe costs one exchange per TTL.
-      probe('coze_token', () => deps.tokens.getToken('coze-gateway:ready')),
-    ]);
+    await Promise.all([probe('ledger', () => deps.ledger.ping()), probe('store', () => deps.store.ping())]);
+    // Remembered from the start-up check (re-checked in the background when stale): no Coze call
+    // per probe, and a wrong or unreachable credential is not ready.
+    checks.coze_token = await deps.credential.current();
     const ready = Object.values(checks).every((c) => c === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
@@ -42,7 +40,8 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
     return {
       name: 'coze-gateway',
       app: target.id,
-      upstream: { mode: deps.upstream.mode, base_url: deps.upstream.baseUrl },
+      // Where the upstream lives is the operator's business, not a visitor's.
+      upstream: { mode: deps.upstream.mode },
       visitors: target.visitors,
       max_message_chars: target.maxMessageChars,
     };

@@ -41,7 +41,7 @@ function answer(s: IssuedSession) {
 /** New sessions from one address are limited (visitors and SSO come from browsers). */
 function limitSessions(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, app: AppConfig) {
   return enforce(deps, reply, [
-    { name: 'sessions_per_ip', key: `${app.id}:${req.ip}`, rule: app.rateLimits.sessionsPerIp },
+    { name: 'sessions_per_ip', key: `${app.id}:${req.addressKey}`, rule: app.rateLimits.sessionsPerIp },
   ]);
 }
 
@@ -56,7 +56,7 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
         message: `Signed sessions are not enabled for app "${target.id}" (it has no secret).`,
       });
     }
-    if (!ipAllowed(req.ip, target.ipAllowlist)) throw new GatewayError('GW_IP_FORBIDDEN');
+    if (!ipAllowed(req.clientAddress, target.ipAllowlist)) throw new GatewayError('GW_IP_FORBIDDEN');
     checkOrigin(req, target);
     const signature = req.headers['x-gateway-signature'] as string | undefined;
     verifySignature(
