@@ -1,6 +1,5 @@
 import type { AppConfig } from '../config/index.js';
 import type { CozeClient } from '../coze/index.js';
-import { GatewayError } from '../errors.js';
 import type { Session } from '../identity/index.js';
 import { newId } from '../ids.js';
 import type { Ledger } from '../ledger/index.js';
@@ -8,10 +7,9 @@ import type { Logger, Metrics } from '../observability/index.js';
 import type { EventStreams, Lock, Store } from '../state/index.js';
 import type { ToolRunner } from '../tools/index.js';
 import { admit } from './admit.js';
-import type { Answer } from './answer.js';
 import { type RetryClock, realClock } from './backoff.js';
 import type { CircuitBreaker } from './breaker.js';
-import { breakerVerdict, type Ending, unreachable } from './ending.js';
+import { type EndDeps, endTurn, faultTurn } from './end.js';
 import type { NumberedEvent } from './events.js';
 import { followTurn } from './follow.js';
 import type { StartedTurn, TurnInput } from './input.js';
@@ -19,7 +17,7 @@ import { TurnPublisher } from './publish.js';
 import { ResumeMemory } from './resume-memory.js';
 import { type RunReport, runTurn } from './run.js';
 import { RunningTurn } from './running-turn.js';
-import { endEvent, turnEvent } from './wire.js';
+import { turnEvent } from './wire.js';
 
 export { TURN_LOCK_TTL_MS } from './admit.js';
 export { CHECKPOINT_EVERY_MS } from './run.js';
@@ -69,11 +67,15 @@ export class TurnRunner {
   private readonly memory: ResumeMemory;
   private readonly publisher: TurnPublisher;
   private readonly clock: RetryClock;
+  private readonly ending: EndDeps;
 
   constructor(private readonly deps: TurnDeps) {
     this.clock = deps.clock ?? realClock;
     this.memory = new ResumeMemory(deps.settings.resumeRetentionMs, deps.settings.resumeMemoryTurns);
     this.publisher = new TurnPublisher({ ...deps, clock: this.clock });
+    const { breaker, logger, settings } = deps;
+    const { publisher, memory } = this;
+    this.ending = { publisher, memory, breaker, logger, settings, release: (t, l) => this.release(t, l) };
   }
 
   /**
@@ -155,117 +157,18 @@ export class TurnRunner {
       run = await runTurn({ ...this.deps, clock: this.clock }, turn, session, app, input.message, lock, (e) =>
         this.publisher.push(turn, e),
       );
-      await this.conclude(turn, app, input, lock, run);
+      await endTurn(this.ending, turn, app.id, input, lock, run);
     } catch (err) {
-      await this.fault(turn, lock, run, err);
-    }
-  }
-
-  /** The run returned: the ending is decided (once, by the turn), counted, recorded, published. */
-  private async conclude(turn: RunningTurn, app: TurnApp, input: TurnInput, lock: Lock, run: RunReport) {
-    const ending = turn.conclude(run);
-    const { answer } = run;
-    this.deps.breaker[breakerVerdict(ending, answer, turn.stopReason)]();
-    await this.publisher.record(turn.turnId, {
-      status: ending.status,
-      errorCode: ending.error?.code,
-      answer: answer.text,
-      usage: answer.usage,
-      cozeChatId: answer.chatId,
-      cozeLogId: run.logId,
-      latencyMs: run.latencyMs,
-      firstTokenMs: run.firstTokenMs,
-    });
-    await this.release(turn, lock);
-    this.publisher.report(turn, app.id, input, ending, run);
-    const { fallbackAnswer } = this.deps.settings;
-    this.finish(
-      turn,
-      answer,
-      ending,
-      fallbackAnswer !== undefined && unreachable(ending, answer) ? fallbackAnswer : undefined,
-    );
-  }
-
-  /** The last step of every turn: the final event, the log kept for resuming, the result. */
-  private finish(turn: RunningTurn, answer: Answer, ending: Ending, fallback?: string): void {
-    const facts = { turnId: turn.turnId, conversationId: turn.conversation.id, status: ending.status };
-    if (!turn.log.ended) {
-      this.publisher.push(
-        turn,
-        endEvent({
-          ...facts,
-          answer: answer.text,
-          usage: answer.usage,
-          suggestions: [...answer.suggestions],
-          awaitingReply: answer.awaitingReply,
-          code: ending.error?.code,
-          message: ending.error?.message,
-          fallback,
-        }),
-      );
-    }
-    this.publisher.expire(turn.turnId, this.deps.settings.resumeRetentionMs);
-    this.memory.retire(turn.turnId);
-    turn.settle({
-      ...facts,
-      answer: answer.text,
-      usage: answer.usage,
-      suggestions: [...answer.suggestions],
-      error: ending.error,
-    });
-  }
-
-  /**
-   * Something threw that should not have (a bug, a metric, a logger): the turn still ends. It is
-   * recorded failed (GW_INTERNAL) unless its ending was already recorded, its lock is released,
-   * its followers get an ending, and whoever waits for it (shutdown) is not left waiting.
-   */
-  private async fault(
-    turn: RunningTurn,
-    lock: Lock,
-    run: RunReport | undefined,
-    err: unknown,
-  ): Promise<void> {
-    const { logger } = this.deps;
-    try {
-      logger.error({ err, turnId: turn.turnId, state: turn.state }, 'a turn failed unexpectedly');
-    } catch {}
-    const ending: Ending = turn.ending ?? {
-      status: 'failed',
-      error: new GatewayError('GW_INTERNAL', { cause: err }),
-    };
-    const answer = run?.answer ?? { text: '', suggestions: [], awaitingReply: false };
-    try {
-      // A turn already recorded keeps its record (finishTurn leaves an ended turn as it is).
-      await this.publisher.record(turn.turnId, {
-        status: ending.status,
-        errorCode: ending.error?.code,
-        answer: answer.text,
-        latencyMs: run?.latencyMs ?? 0,
-      });
-      await this.release(turn, lock);
-    } catch {}
-    try {
-      this.finish(turn, answer, ending);
-    } catch {
-      turn.settle({
-        turnId: turn.turnId,
-        conversationId: turn.conversation.id,
-        status: ending.status,
-        answer: answer.text,
-        suggestions: [],
-        error: ending.error,
-      });
-    } finally {
-      this.running.delete(turn.turnId);
+      await faultTurn(this.ending, turn, lock, run, err);
     }
   }
 
   private async release(turn: RunningTurn, lock: Lock): Promise<void> {
-    await lock
-      .release()
-      .catch((err) => this.deps.logger.warn({ err, turnId: turn.turnId }, 'turn lock release failed'));
     this.running.delete(turn.turnId);
+    try {
+      await lock.release();
+    } catch (err) {
+      this.deps.logger.warn({ err, turnId: turn.turnId }, 'turn lock release failed');
+    }
   }
 }

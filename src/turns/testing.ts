@@ -180,7 +180,9 @@ export async function harness(
     logs,
     slept,
     async close() {
-      await Promise.all(runner.active.map((t) => (t.stop('shutdown'), t.result)));
+      const left = runner.active;
+      for (const t of left) t.stop('shutdown');
+      await Promise.all(left.map((t) => t.result));
       await tools.close();
       await store.close();
       await ledger.close();
