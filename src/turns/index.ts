@@ -4,4 +4,4 @@ export { endOf, followTurn } from './follow.js';
 export type { StartedTurn, StartInput, TurnInput, TurnOrigin } from './input.js';
 export { type RecoveryDeps, recoverTurns } from './recovery.js';
 export { type TurnApp, type TurnDeps, TurnRunner, type TurnSettings } from './runner.js';
-export { RunningTurn, type TurnResult, type TurnState } from './running-turn.js';
+export { RunningTurn, TURN_STATES, type TurnResult, type TurnState } from './running-turn.js';

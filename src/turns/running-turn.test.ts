@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Answer } from './answer.js';
-import { RunningTurn } from './running-turn.js';
+import { RunningTurn, TURN_STATES } from './running-turn.js';
 
 const conversation = {
   id: 'cv_1',
@@ -63,5 +64,15 @@ describe('RunningTurn, the turn machine', () => {
     t.settle({ ...r, answer: 'other' });
     expect(t.state).toBe('ended');
     expect(await t.result).toBe(r);
+  });
+});
+
+describe('docs/architecture.md "The turn machine"', () => {
+  it('lists exactly the states of the code, in order', () => {
+    const doc = readFileSync(new URL('../../docs/architecture.md', import.meta.url), 'utf8');
+    const from = doc.indexOf('## The turn machine');
+    const section = doc.slice(from, doc.indexOf('\n## ', from + 1));
+    const states = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+    expect(states).toEqual([...TURN_STATES]);
   });
 });

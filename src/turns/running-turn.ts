@@ -22,7 +22,8 @@ export interface TurnResult {
  *   running | stopping ──conclude(facts)──▶ ending   (the run returned; the ending is decided)
  *   ending ──settle(result)──▶ ended           (recorded, lock released, final event sent)
  */
-export type TurnState = 'running' | 'stopping' | 'ending' | 'ended';
+export const TURN_STATES = ['running', 'stopping', 'ending', 'ended'] as const;
+export type TurnState = (typeof TURN_STATES)[number];
 
 /** One turn in flight on this instance: its state, its events (replayable) and, when it ends, its result. */
 export class RunningTurn {
