@@ -6,7 +6,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
 import type { EventStreams, Lock, Store } from '../state/index.js';
 import type { ToolRunner } from '../tools/index.js';
-import { admit } from './admit.js';
+import { type AdmitDeps, admit } from './admit.js';
 import { type RetryClock, realClock } from './backoff.js';
 import type { CircuitBreaker } from './breaker.js';
 import { type EndDeps, endTurn, faultTurn } from './end.js';
@@ -15,7 +15,7 @@ import { followTurn } from './follow.js';
 import type { StartedTurn, TurnInput } from './input.js';
 import { TurnPublisher } from './publish.js';
 import { ResumeMemory } from './resume-memory.js';
-import { type RunReport, runTurn } from './run.js';
+import { type RunDeps, type RunReport, runTurn } from './run.js';
 import { RunningTurn } from './running-turn.js';
 import { turnEvent } from './wire.js';
 
@@ -66,16 +66,20 @@ export class TurnRunner {
   private readonly running = new Map<string, RunningTurn>();
   private readonly memory: ResumeMemory;
   private readonly publisher: TurnPublisher;
-  private readonly clock: RetryClock;
-  private readonly ending: EndDeps;
+  /** The parts each stage sees (built once). */
+  private readonly stages: { admit: AdmitDeps; run: RunDeps; end: EndDeps };
 
   constructor(private readonly deps: TurnDeps) {
-    this.clock = deps.clock ?? realClock;
+    const clock = deps.clock ?? realClock;
     this.memory = new ResumeMemory(deps.settings.resumeRetentionMs, deps.settings.resumeMemoryTurns);
-    this.publisher = new TurnPublisher({ ...deps, clock: this.clock });
+    this.publisher = new TurnPublisher({ ...deps, clock });
     const { breaker, logger, settings } = deps;
     const { publisher, memory } = this;
-    this.ending = { publisher, memory, breaker, logger, settings, release: (t, l) => this.release(t, l) };
+    this.stages = {
+      admit: { ...deps, clock },
+      run: { ...deps, clock },
+      end: { publisher, memory, breaker, logger, settings, release: (t, l) => this.release(t, l) },
+    };
   }
 
   /**
@@ -84,7 +88,7 @@ export class TurnRunner {
    */
   async start(session: Session, app: TurnApp, input: TurnInput): Promise<StartedTurn> {
     const turnId = newId('tn');
-    const admitted = await admit({ ...this.deps, clock: this.clock }, session, app, input, turnId);
+    const admitted = await admit(this.stages.admit, session, app, input, turnId);
     if ('replayed' in admitted) return admitted;
     const turn = new RunningTurn(turnId, admitted.conversation);
     this.running.set(turnId, turn);
@@ -154,12 +158,12 @@ export class TurnRunner {
   private async drive(turn: RunningTurn, session: Session, app: TurnApp, input: TurnInput, lock: Lock) {
     let run: RunReport | undefined;
     try {
-      run = await runTurn({ ...this.deps, clock: this.clock }, turn, session, app, input.message, lock, (e) =>
+      run = await runTurn(this.stages.run, turn, session, app, input.message, lock, (e) =>
         this.publisher.push(turn, e),
       );
-      await endTurn(this.ending, turn, app.id, input, lock, run);
+      await endTurn(this.stages.end, turn, app.id, input, lock, run);
     } catch (err) {
-      await faultTurn(this.ending, turn, lock, run, err);
+      await faultTurn(this.stages.end, turn, lock, run, err);
     }
   }
 
