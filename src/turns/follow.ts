@@ -1,8 +1,8 @@
-import { ERRORS, type ErrorCode } from '../errors.js';
 import type { Ledger, TurnRecord } from '../ledger/index.js';
 import type { Logger } from '../observability/index.js';
 import type { EventStreams, Following } from '../state/index.js';
 import type { NumberedEvent, TurnEvent, TurnEventLog } from './events.js';
+import { type EndingFacts, endEvent } from './wire.js';
 
 export const streamKey = (turnId: string) => `turn-events:${turnId}`;
 
@@ -27,23 +27,15 @@ const isEnd = (e: { event: string }) => e.event === 'done' || e.event === 'error
 
 /** The terminal event of a turn as the ledger records it (for a turn whose events are gone). */
 export function endOf(t: TurnRecord): TurnEvent {
-  const base = { turn_id: t.id, conversation_id: t.conversationId };
-  if (t.status === 'completed') {
-    const usage = t.usage && {
-      input_tokens: t.usage.inputTokens,
-      output_tokens: t.usage.outputTokens,
-      total_tokens: t.usage.totalTokens,
-    };
-    return {
-      event: 'done',
-      data: { ...base, status: 'completed', answer: t.answer ?? '', usage: usage ?? null, suggestions: [] },
-    };
-  }
-  const code = (t.errorCode && t.errorCode in ERRORS ? t.errorCode : 'GW_INTERRUPTED') as ErrorCode;
-  return {
-    event: 'error',
-    data: { ...base, status: t.status, code, message: ERRORS[code].message, answer: t.answer ?? '' },
-  };
+  const { id: turnId, conversationId, errorCode: code, usage } = t;
+  return endEvent({
+    turnId,
+    conversationId,
+    status: t.status as EndingFacts['status'],
+    answer: t.answer ?? '',
+    usage,
+    code,
+  });
 }
 
 /**
