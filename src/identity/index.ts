@@ -1,4 +1,5 @@
 export { businessContext } from './context.js';
+export { checkIdentifier, identifierProblem, isIdentifier } from './identifier.js';
 export { ipAllowed } from './network.js';
 export { useOnce } from './replay.js';
 export { cozeIdentity, type IssuedSession, principalOf, type Session, Sessions } from './sessions.js';

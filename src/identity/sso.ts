@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { GatewayError } from '../errors.js';
+import { checkIdentifier } from './identifier.js';
 
 export interface SsoClaims {
   sub: string;
@@ -47,6 +48,7 @@ export async function verifySsoToken(
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 128) {
         throw invalid('"sub" must be the user id (1 to 128 characters)');
       }
+      checkIdentifier('sub', payload.sub);
       return {
         sub: payload.sub,
         name: typeof payload.name === 'string' ? payload.name.slice(0, 100) : undefined,

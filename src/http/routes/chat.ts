@@ -2,16 +2,16 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ERRORS, GatewayError } from '../../errors.js';
-import { principalOf } from '../../identity/index.js';
+import { checkIdentifier, principalOf } from '../../identity/index.js';
 import type { StartedTurn } from '../../turns/index.js';
 import { enforce } from '../apps.js';
 import { type AppDeps, requireSession } from '../context.js';
 import { formatEvent, SSE_HEADERS, startHeartbeat } from '../sse.js';
-import { isPrintable, parseBody } from '../validate.js';
+import { identifier, isPrintable, parseBody } from '../validate.js';
 
 const chatBody = z.object({
   message: z.string(),
-  conversation_id: z.string().min(1).max(64).optional(),
+  conversation_id: identifier(64).optional(),
 });
 
 async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Promise<StartedTurn> {
@@ -37,8 +37,9 @@ async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply
     { name: 'ip', key: `${app.id}:${req.ip}`, rule: app.rateLimits.ip },
     { name: 'app', key: app.id, rule: app.rateLimits.app },
   ]);
-  const key = req.headers['idempotency-key'];
-  if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key))) {
+  const raw = req.headers['idempotency-key'];
+  const key = raw === undefined ? undefined : checkIdentifier('Idempotency-Key', raw);
+  if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
     throw new GatewayError('GW_INVALID_REQUEST', {
       message: 'Idempotency-Key must be 1-128 printable characters.',
     });
@@ -143,7 +144,7 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
   // Resume: the events after Last-Event-ID (or ?after=), then live, on any instance.
   app.get<{ Params: { id: string } }>('/v1/turns/:id/events', async (req, reply) => {
     const { session } = await requireSession(deps, req);
-    const turn = await deps.ledger.getTurn(req.params.id);
+    const turn = await deps.ledger.getTurn(checkIdentifier('id', req.params.id, 64));
     if (!turn || turn.appId !== session.appId || turn.userId !== principalOf(session)) {
       throw new GatewayError('GW_NOT_FOUND', { message: 'No such turn.' });
     }

@@ -4,6 +4,7 @@ import type { AppConfig } from '../../config/index.js';
 import { GatewayError } from '../../errors.js';
 import {
   businessContext,
+  checkIdentifier,
   type IssuedSession,
   ipAllowed,
   principalOf,
@@ -14,21 +15,22 @@ import {
 } from '../../identity/index.js';
 import { appOf, checkOrigin, enforce } from '../apps.js';
 import type { AppDeps } from '../context.js';
-import { parseBody, printable } from '../validate.js';
+import { identifier, parseBody, printable } from '../validate.js';
 
-const userId = printable(128).refine((s) => s.trim().length > 0, 'must not be empty');
+const userId = identifier(128).refine((s) => s.trim().length > 0, 'must not be empty');
+const appId = identifier(64);
 
 const signedSessionBody = z.object({
-  app: z.string().max(64).optional(),
+  app: appId.optional(),
   user: z.object({ id: userId, name: printable(100).optional() }),
   context: businessContext.optional(),
   merge_visitor: z.string().max(100).optional(),
   // Makes two genuine requests in the same second differ (each signature is accepted once).
-  nonce: z.string().max(128).optional(),
+  nonce: identifier(128).optional(),
 });
 
-const ssoBody = z.object({ token: z.string().min(1).max(8192), app: z.string().max(64).optional() });
-const visitorBody = z.object({ app: z.string().max(64).optional() });
+const ssoBody = z.object({ token: z.string().min(1).max(8192), app: appId.optional() });
+const visitorBody = z.object({ app: appId.optional() });
 
 function answer(s: IssuedSession) {
   return {
@@ -82,7 +84,7 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
   // The host signed an HS256 JWT for its logged-in user (e.g. EverShop's CHATBOT_SSO_SECRET).
   app.post('/v1/sessions/sso', async (req, reply) => {
     const body = parseBody(ssoBody, req.body);
-    const target = appOf(deps, body.app ?? audienceOf(body.token) ?? 'default');
+    const target = appOf(deps, checkIdentifier('app', body.app ?? audienceOf(body.token) ?? 'default', 64));
     checkOrigin(req, target);
     await limitSessions(deps, req, reply, target);
     const claims = await verifySsoToken(body.token, target.id, target.secrets);
@@ -101,7 +103,10 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.post('/v1/sessions/visitor', async (req, reply) => {
     const body = req.body === undefined ? {} : parseBody(visitorBody, req.body);
-    const target = appOf(deps, body.app ?? (req.query as { app?: string }).app ?? 'default');
+    const target = appOf(
+      deps,
+      checkIdentifier('app', body.app ?? (req.query as { app?: unknown }).app ?? 'default', 64),
+    );
     if (!target.visitors) throw new GatewayError('GW_VISITORS_DISABLED');
     checkOrigin(req, target);
     await limitSessions(deps, req, reply, target);
