@@ -240,6 +240,7 @@ export class TurnRunner {
       cozeConversationId,
       cozeUser: sessionName,
       createdAt: Date.now(),
+      maxPerUser: app.maxConversationsPerUser,
     });
   }
 
