@@ -19,15 +19,34 @@ export function selfOrigin(req: FastifyRequest): string {
 
 /**
  * A browser request (one with an Origin header) must come from a page the app allows, or from
- * the gateway's own pages; a visitor session only from the page it was made for. Requests with no
- * Origin (a host's backend, curl) are not browser requests and pass.
+ * the gateway's own pages; a visitor session only from the page it was made for, and never with
+ * no page at all. Other requests with no Origin (a host's backend, curl) are not browser requests
+ * and pass.
  */
 export function checkOrigin(req: FastifyRequest, app: AppConfig, session?: Session): void {
+  if (session?.origin !== undefined && pageOf(req) !== session.origin) {
+    throw new GatewayError('GW_ORIGIN_FORBIDDEN', {
+      message: 'This visitor session works only from the page it was made for.',
+    });
+  }
   const origin = req.headers.origin;
   if (origin === undefined) return;
   const allowed = origin === selfOrigin(req) || app.allowedOrigins.includes(origin);
-  if (!allowed || (session?.origin !== undefined && session.origin !== origin)) {
-    throw new GatewayError('GW_ORIGIN_FORBIDDEN');
+  if (!allowed) throw new GatewayError('GW_ORIGIN_FORBIDDEN');
+}
+
+/**
+ * The page a request comes from. Browsers send Origin with every cross-origin request and every
+ * POST; a same-origin GET (the gateway's own pages, or a gateway served under the site's origin)
+ * carries none, and is known by `Sec-Fetch-Site: same-origin` or its Referer instead.
+ */
+function pageOf(req: FastifyRequest): string | undefined {
+  if (req.headers.origin !== undefined) return req.headers.origin;
+  if (req.headers['sec-fetch-site'] === 'same-origin') return selfOrigin(req);
+  try {
+    return req.headers.referer === undefined ? undefined : new URL(req.headers.referer).origin;
+  } catch {
+    return undefined;
   }
 }
 

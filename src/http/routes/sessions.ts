@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppConfig } from '../../config/index.js';
+import { type AppConfig, SSO_DEFAULTS } from '../../config/index.js';
 import { GatewayError } from '../../errors.js';
 import {
   businessContext,
@@ -9,7 +9,9 @@ import {
   ipAllowed,
   principalOf,
   type Session,
+  SSO_MAX_SKEW_SECONDS,
   useOnce,
+  useSsoTokenOnce,
   verifySignature,
   verifySsoToken,
 } from '../../identity/index.js';
@@ -67,7 +69,7 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
       signature,
       req.rawBody ?? '',
     );
-    await useOnce(deps.store, target.id, signature!);
+    await useOnce(deps.store, target.id, signature!, Number(req.headers['x-gateway-timestamp']));
 
     const user: Omit<Session, 'expiresAt'> = {
       appId: target.id,
@@ -87,7 +89,11 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
     const target = appOf(deps, checkIdentifier('app', body.app ?? audienceOf(body.token) ?? 'default', 64));
     checkOrigin(req, target);
     await limitSessions(deps, req, reply, target);
-    const claims = await verifySsoToken(body.token, target.id, target.secrets);
+    const sso = target.sso ?? SSO_DEFAULTS;
+    const claims = await verifySsoToken(body.token, target.id, target.secrets, {
+      maxLifetimeSeconds: sso.maxTokenLifetimeSeconds,
+    });
+    if (sso.singleUse) await useSsoTokenOnce(deps.store, target.id, claims, SSO_MAX_SKEW_SECONDS);
     const context = claims.context === undefined ? undefined : businessContext.safeParse(claims.context);
     if (context && !context.success) {
       throw new GatewayError('GW_SSO_INVALID', {
@@ -96,7 +102,8 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
     const issued = await deps.sessions.issue(
       { appId: target.id, userId: claims.sub, kind: 'user', name: claims.name, context: context?.data },
-      target.sessionTtlSeconds,
+      // From the exchange; an app may make SSO sessions shorter than its others, never longer.
+      Math.min(target.sessionTtlSeconds, sso.sessionTtlSeconds ?? target.sessionTtlSeconds),
     );
     return reply.status(201).send(answer(issued));
   });
@@ -136,17 +143,7 @@ async function mergeVisitor(
   visitorToken: string,
   user: Omit<Session, 'expiresAt'>,
 ): Promise<void> {
-  let visitor: Session;
-  try {
-    visitor = await deps.sessions.verify(visitorToken);
-  } catch {
-    throw new GatewayError('GW_INVALID_REQUEST', {
-      message: 'merge_visitor is not a live visitor session token.',
-    });
-  }
-  if (visitor.kind !== 'visitor' || visitor.appId !== user.appId) {
-    throw new GatewayError('GW_INVALID_REQUEST', { message: 'merge_visitor is not a visitor of this app.' });
-  }
+  const visitor = await deps.sessions.visitorToMerge(visitorToken, user.appId);
   await deps.ledger.moveConversations(user.appId, principalOf(visitor), principalOf(user));
   await deps.sessions.revoke(visitorToken);
 }
