@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ERRORS, GatewayError } from '../../errors.js';
 import { checkIdentifier, principalOf } from '../../identity/index.js';
+import { compositeKey } from '../../keys.js';
 import type { StartedTurn } from '../../turns/index.js';
 import { enforce } from '../apps.js';
 import { type AppDeps, requireSession } from '../context.js';
@@ -33,8 +34,8 @@ async function startTurn(deps: AppDeps, req: FastifyRequest, reply: FastifyReply
   }
   // Only a valid message from a valid session spends a token: per user, per address, per app.
   await enforce(deps, reply, [
-    { name: 'user', key: `${app.id}:${principalOf(session)}`, rule: app.rateLimits.user },
-    { name: 'ip', key: `${app.id}:${req.ip}`, rule: app.rateLimits.ip },
+    { name: 'user', key: compositeKey('user', app.id, principalOf(session)), rule: app.rateLimits.user },
+    { name: 'ip', key: compositeKey('ip', app.id, req.ip), rule: app.rateLimits.ip },
     { name: 'app', key: app.id, rule: app.rateLimits.app },
   ]);
   const raw = req.headers['idempotency-key'];

@@ -15,6 +15,7 @@ import {
   verifySignature,
   verifySsoToken,
 } from '../../identity/index.js';
+import { compositeKey } from '../../keys.js';
 import { appOf, checkOrigin, enforce } from '../apps.js';
 import type { AppDeps } from '../context.js';
 import { identifier, parseBody, printable } from '../validate.js';
@@ -45,7 +46,7 @@ function answer(s: IssuedSession) {
 /** New sessions from one address are limited (visitors and SSO come from browsers). */
 function limitSessions(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, app: AppConfig) {
   return enforce(deps, reply, [
-    { name: 'sessions_per_ip', key: `${app.id}:${req.ip}`, rule: app.rateLimits.sessionsPerIp },
+    { name: 'sessions_per_ip', key: compositeKey('ip', app.id, req.ip), rule: app.rateLimits.sessionsPerIp },
   ]);
 }
 
