@@ -2,11 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
-import type { Session } from '../identity/index.js';
+import { checkIdentifier, type Session } from '../identity/index.js';
 import type { AppDeps } from './context.js';
 
-/** The app by id; GW_UNKNOWN_APP for an id no app has. */
+/** The app by id; GW_INVALID_IDENTIFIER for an id no app could have, GW_UNKNOWN_APP for one no app has. */
 export function appOf(deps: AppDeps, id: unknown): AppConfig {
+  if (typeof id === 'string') checkIdentifier('app', id, 64);
   const app = typeof id === 'string' ? deps.apps.get(id) : undefined;
   if (!app) throw new GatewayError('GW_UNKNOWN_APP', { message: `No app "${String(id).slice(0, 64)}".` });
   return app;

@@ -147,6 +147,12 @@ for (const kind of selection('DIALECTS') as DatabaseKind[]) {
           if (what.includes('surrogate')) expect(r.status).toBe(400);
           else expect(await errorOf(r)).toMatchObject({ status: 400, code: 'GW_INVALID_IDENTIFIER' });
         }
+        if (!what.includes('surrogate')) {
+          expect(await errorOf(await get(gw.url, `/v1/meta?app=${path}`))).toMatchObject({
+            status: 400,
+            code: 'GW_INVALID_IDENTIFIER',
+          });
+        }
         expect(chats()).toBe(before);
       });
     }

@@ -135,8 +135,8 @@ describe('visitor sessions', () => {
 describe('signed session requests', () => {
   it('cannot be replayed after a restart on the memory store', async () => {
     const body = JSON.stringify({ user: { id: 'restart' } });
-    const ts = now();
     const first = await startTestGateway({ GATEWAY_SECRET: SECRET });
+    const ts = now();
     try {
       expect((await signedSession(first.url, SECRET, body, ts)).status).toBe(201);
     } finally {
