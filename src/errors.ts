@@ -7,6 +7,10 @@ export const ERRORS = {
   // Requests the gateway refuses.
   GW_INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
   GW_INVALID_REQUEST: { status: 400, message: 'The request is not valid.' },
+  GW_INVALID_IDENTIFIER: {
+    status: 400,
+    message: 'An identifier holds characters it may not (control characters, direction marks).',
+  },
   GW_MESSAGE_TOO_LONG: { status: 400, message: 'The message is too long.' },
   GW_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   GW_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },

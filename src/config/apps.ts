@@ -41,6 +41,18 @@ export type McpServerConfig =
   | { type: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
   | { type: 'http'; url: string };
 
+/** How an app takes SSO JWTs (the `sso` block of an app in the apps file). */
+export interface SsoSettings {
+  /** The longest lifetime (`exp - iat`) an accepted SSO token may have, in seconds. */
+  maxTokenLifetimeSeconds: number;
+  /** How long a session made from an SSO token lasts, from the exchange (at most `sessionTtlSeconds`). */
+  sessionTtlSeconds?: number;
+  /** Each token may be exchanged once: `jti` is required and remembered until the token expires. */
+  singleUse: boolean;
+}
+
+export const SSO_DEFAULTS: SsoSettings = { maxTokenLifetimeSeconds: 600, singleUse: false };
+
 export interface AppConfig {
   id: string;
   target: Target;
@@ -52,6 +64,8 @@ export interface AppConfig {
   allowedOrigins: readonly string[];
   visitors: boolean;
   sessionTtlSeconds: number;
+  /** SSO token rules; SSO_DEFAULTS when absent. */
+  sso?: SsoSettings;
   maxMessageChars: number;
   maxConversationsPerUser: number;
   /** CIDRs allowed to call POST /v1/sessions; empty: any address. */
@@ -178,6 +192,19 @@ const appSchema = z
       .min(1)
       .max(30 * 86400)
       .default(APP_DEFAULTS.sessionTtlSeconds),
+    sso: z
+      .object({
+        max_token_lifetime: z.number().int().min(1).max(86400).default(SSO_DEFAULTS.maxTokenLifetimeSeconds),
+        session_ttl: z
+          .number()
+          .int()
+          .min(1)
+          .max(30 * 86400)
+          .optional(),
+        single_use: z.boolean().default(SSO_DEFAULTS.singleUse),
+      })
+      .strict()
+      .optional(),
     max_message_chars: z.number().int().min(1).max(100_000).default(APP_DEFAULTS.maxMessageChars),
     max_conversations_per_user: z
       .number()
@@ -239,6 +266,11 @@ export function loadAppsFile(path: string): AppConfig[] {
       allowedOrigins: a.allowed_origins,
       visitors: a.visitors,
       sessionTtlSeconds: a.session_ttl,
+      sso: a.sso && {
+        maxTokenLifetimeSeconds: a.sso.max_token_lifetime,
+        sessionTtlSeconds: a.sso.session_ttl,
+        singleUse: a.sso.single_use,
+      },
       maxMessageChars: a.max_message_chars,
       maxConversationsPerUser: a.max_conversations_per_user,
       ipAllowlist: a.ip_allowlist,

@@ -4,6 +4,8 @@ export {
   DEFAULT_RATE_LIMITS,
   type McpServerConfig,
   type RateRule,
+  SSO_DEFAULTS,
+  type SsoSettings,
   type Target,
   type ToolConfig,
 } from './apps.js';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GatewayError } from '../errors.js';
+import { GatewayError, isGatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../state/index.js';
 
@@ -65,6 +65,31 @@ export class Sessions {
     const session = JSON.parse(raw) as Session;
     if (session.expiresAt <= Date.now()) throw new GatewayError('GW_SESSION_EXPIRED');
     return session;
+  }
+
+  /**
+   * The visitor session behind `token`, to merge into a user of `appId`. A token that is not a live
+   * visitor of that app is bad input (400 GW_INVALID_REQUEST); a Store that cannot answer stays
+   * what it is (503 GW_STORE_UNAVAILABLE), never a 400.
+   */
+  async visitorToMerge(token: string, appId: string): Promise<Session> {
+    let visitor: Session;
+    try {
+      visitor = await this.verify(token);
+    } catch (e) {
+      if (isGatewayError(e) && (e.code === 'GW_UNAUTHENTICATED' || e.code === 'GW_SESSION_EXPIRED')) {
+        throw new GatewayError('GW_INVALID_REQUEST', {
+          message: 'merge_visitor is not a live visitor session token.',
+        });
+      }
+      throw e;
+    }
+    if (visitor.kind !== 'visitor' || visitor.appId !== appId) {
+      throw new GatewayError('GW_INVALID_REQUEST', {
+        message: 'merge_visitor is not a visitor of this app.',
+      });
+    }
+    return visitor;
   }
 
   async revoke(token: string): Promise<void> {

@@ -158,6 +158,57 @@ for (const kind of DIALECTS) {
         expect(await ledger.countConversations(app, 'U:1')).toBe(0);
       });
 
+      it('never hand one user the conversation of a user whose id a separator would join alike', async () => {
+        const app = newApp();
+        const theirs = await conversation(ledger, app, 'u:vic\nx');
+        // Found, so remembered: a key `${app}\n${user}\n${id}` answered `vic` from that memory.
+        expect(await ledger.findConversation(app, 'u:vic\nx', theirs.id)).toEqual(theirs);
+        expect(await ledger.findConversation(app, 'u:vic', `x\n${theirs.id}`)).toBeUndefined();
+        expect(await ledger.findConversation(`${app}\nu:vic`, 'x', theirs.id)).toBeUndefined();
+      });
+
+      it('are capped per user atomically: racing creations on two instances never pass the cap', async () => {
+        // Two ledgers on one database, as two instances (SQLite: one process, one connection, whose
+        // synchronous driver would block on its own second connection; BEGIN IMMEDIATE covers others).
+        const second =
+          kind === 'sqlite' ? ledger : await openLedger(configFor(database.url), { migrate: false });
+        try {
+          const app = newApp();
+          const attempts = Array.from({ length: 12 }, (_, i) =>
+            (i % 2 ? second : ledger).createConversation({
+              id: newId('cv'),
+              appId: app,
+              userId: 'u:racer',
+              cozeConversationId: newId('cz'),
+              cozeUser: 'x',
+              createdAt: Date.now(),
+              maxPerUser: 3,
+            }),
+          );
+          const settled = await Promise.allSettled(attempts);
+          expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+          for (const r of settled) {
+            if (r.status === 'rejected')
+              expect(r.reason).toMatchObject({ code: 'GW_TOO_MANY_CONVERSATIONS' });
+          }
+          expect(await ledger.countConversations(app, 'u:racer')).toBe(3);
+          // Another user of the app is not held back by this one's cap.
+          await expect(
+            ledger.createConversation({
+              id: newId('cv'),
+              appId: app,
+              userId: 'u:other',
+              cozeConversationId: newId('cz'),
+              cozeUser: 'x',
+              createdAt: Date.now(),
+              maxPerUser: 3,
+            }),
+          ).resolves.toMatchObject({ userId: 'u:other' });
+        } finally {
+          if (second !== ledger) await second.close();
+        }
+      });
+
       it('move with their turns to another user of the same app', async () => {
         const app = newApp();
         const a = await conversation(ledger, app, 'v:visitor');
@@ -319,6 +370,42 @@ for (const kind of DIALECTS) {
           userId: user,
         });
         expect((await ledger.listConversations(c.appId, user, 5)).map((x) => x.id)).toEqual([c.id]);
+      });
+    });
+
+    describe('failures', () => {
+      it('a value the database refuses is a data error, never reported as an outage', async () => {
+        const c = await conversation(ledger, newApp(), 'u:1');
+        const id = await turn(ledger, c);
+        // A second turn with the same id: a constraint the database enforces (a bug, not an outage).
+        const err = await ledger
+          .startTurn({ id, appId: c.appId, conversationId: c.id, userId: c.userId, question: 'again' })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(err).toBeInstanceOf(GatewayError);
+        expect(err).toMatchObject({ code: 'GW_INTERNAL' });
+      });
+
+      it('an id from a request that the database cannot compare is bad input (400), not an outage', async () => {
+        const app = newApp();
+        const results = await Promise.all([
+          ledger.getTurn('tn_\u0000x').then(
+            (v) => ({ v }),
+            (e: unknown) => ({ e }),
+          ),
+          ledger.findConversation(app, 'u:1', 'cv_\u0000x').then(
+            (v) => ({ v }),
+            (e: unknown) => ({ e }),
+          ),
+        ]);
+        for (const r of results) {
+          // PostgreSQL refuses NUL in text (SQLSTATE 22021); SQLite and MySQL simply find nothing.
+          if (kind === 'postgres')
+            expect(r).toMatchObject({ e: { code: 'GW_INVALID_REQUEST', status: 400 } });
+          else expect(r).toEqual({ v: undefined });
+        }
       });
     });
 

@@ -1,8 +1,10 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
-import { GatewayError } from '../errors.js';
-import { precompile } from './precompiled.js';
+import { type Kysely, sql } from 'kysely';
+import { GatewayError, isGatewayError } from '../errors.js';
+import { ledgerError } from './failures.js';
+import { OwnedConversations } from './owned-cache.js';
 import {
   type ConversationRecord,
+  outcomeColumns,
   type TurnOutcome,
   type TurnRecord,
   titleOf,
@@ -10,13 +12,10 @@ import {
   toTurn,
 } from './records.js';
 import { type Deleted, deleteOlderThan } from './retention.js';
-import type { Database, TurnStatus } from './schema.js';
+import type { Database } from './schema.js';
+import { type TurnStatements, turnStatements } from './statements.js';
+import { withUserLock } from './user-lock.js';
 
-/**
- * The record of conversations and turns. Every read is scoped by app and user where a user asks,
- * so one user can never read another's conversation by guessing its id.
- * Database failures surface as GW_LEDGER_UNAVAILABLE (cause kept for the log).
- */
 /** Error codes of turns cut on our side of a chat that Coze may have finished anyway. */
 const RECOVERABLE_CODES = ['GW_UPSTREAM_TRUNCATED', 'GW_UPSTREAM_TIMEOUT', 'GW_INTERRUPTED'];
 
@@ -43,115 +42,29 @@ export interface ToolCallRecord {
   createdAt: number;
 }
 
-type Row<T extends keyof Database> = Selectable<Database[T]>;
-
-/** How long, and how many, found conversations are remembered (see findConversation). */
-export const OWNED_CACHE_MS = 60_000;
-const OWNED_CACHE_SIZE = 10_000;
-
+/**
+ * The record of conversations and turns. Every read is scoped by app and user where a user asks,
+ * so one user can never read another's conversation by guessing its id.
+ * Failures are classified (failures.ts): only a database that cannot be used is
+ * GW_LEDGER_UNAVAILABLE; values the database refuses are a 400 when they came from a request, a
+ * GW_INTERNAL otherwise (cause kept for the log).
+ */
 export class Ledger {
-  // The statements every turn runs, built once (see precompile).
-  private readonly q;
-  private readonly owned = new Map<string, { record: ConversationRecord; until: number }>();
+  private readonly q: TurnStatements;
+  private readonly owned = new OwnedConversations();
 
   constructor(readonly db: Kysely<Database>) {
-    this.q = {
-      findConversation: precompile<{ id: string; appId: string; userId: string }, Row<'conversations'>>(
-        db,
-        (p) =>
-          db
-            .selectFrom('conversations')
-            .selectAll()
-            .where('id', '=', p('id'))
-            .where('app_id', '=', p('appId'))
-            .where('user_id', '=', p('userId')),
-      ),
-      insertTurn: precompile<{
-        id: string;
-        appId: string;
-        conversationId: string;
-        userId: string;
-        question: string;
-        now: number;
-      }>(db, (p) =>
-        db.insertInto('turns').values({
-          id: p('id'),
-          app_id: p('appId'),
-          conversation_id: p('conversationId'),
-          user_id: p('userId'),
-          question: p('question'),
-          answer: null,
-          status: 'pending',
-          error_code: null,
-          input_tokens: null,
-          output_tokens: null,
-          total_tokens: null,
-          coze_chat_id: null,
-          coze_log_id: null,
-          latency_ms: null,
-          first_token_ms: null,
-          created_at: p('now'),
-          finished_at: null,
-        }),
-      ),
-      touchConversation: precompile<{ id: string; now: number; title: string }>(db, (p) =>
-        db
-          .updateTable('conversations')
-          .set({ updated_at: p('now'), title: sql<string>`coalesce(title, ${p('title')})` })
-          .where('id', '=', p('id')),
-      ),
-      noteCozeChat: precompile<{ id: string; cozeChatId: string; cozeLogId: string | null }>(db, (p) =>
-        db
-          .updateTable('turns')
-          .set({ coze_chat_id: p('cozeChatId'), coze_log_id: p('cozeLogId') })
-          .where('id', '=', p('id')),
-      ),
-      finishTurn: precompile<{
-        id: string;
-        status: TurnStatus;
-        answer: string;
-        errorCode: string | null;
-        inputTokens: number | null;
-        outputTokens: number | null;
-        totalTokens: number | null;
-        cozeChatId: string | null;
-        cozeLogId: string | null;
-        latencyMs: number;
-        firstTokenMs: number | null;
-        finishedAt: number;
-      }>(db, (p) =>
-        db
-          .updateTable('turns')
-          .set({
-            status: p('status'),
-            answer: p('answer'),
-            error_code: p('errorCode'),
-            input_tokens: p('inputTokens'),
-            output_tokens: p('outputTokens'),
-            total_tokens: p('totalTokens'),
-            coze_chat_id: p('cozeChatId'),
-            coze_log_id: p('cozeLogId'),
-            latency_ms: p('latencyMs'),
-            first_token_ms: p('firstTokenMs'),
-            finished_at: p('finishedAt'),
-          })
-          .where('id', '=', p('id'))
-          .where('status', '=', 'pending'),
-      ),
-      checkpoint: precompile<{ id: string; answer: string }>(db, (p) =>
-        db
-          .updateTable('turns')
-          .set({ answer: p('answer') })
-          .where('id', '=', p('id'))
-          .where('status', '=', 'pending'),
-      ),
-      getTurn: precompile<{ id: string }, Row<'turns'>>(db, (p) =>
-        db.selectFrom('turns').selectAll().where('id', '=', p('id')),
-      ),
-    };
+    this.q = turnStatements(db);
   }
 
-  async createConversation(c: Omit<ConversationRecord, 'updatedAt' | 'title'>): Promise<ConversationRecord> {
+  /**
+   * Records a new conversation. With `maxPerUser`, the count of the user's conversations and the
+   * insert are one step across every instance (withUserLock): a user at the cap gets
+   * GW_TOO_MANY_CONVERSATIONS however many creations race.
+   */
+  async createConversation(
+    c: Omit<ConversationRecord, 'updatedAt' | 'title'> & { maxPerUser?: number },
+  ): Promise<ConversationRecord> {
     const row = {
       id: c.id,
       app_id: c.appId,
@@ -162,8 +75,20 @@ export class Ledger {
       created_at: c.createdAt,
       updated_at: c.createdAt,
     };
-    await this.run(() => this.db.insertInto('conversations').values(row).execute());
-    return { ...c, title: null, updatedAt: c.createdAt };
+    const insert = (db: Kysely<Database>) => db.insertInto('conversations').values(row).execute();
+    const max = c.maxPerUser;
+    if (max === undefined) await this.run(() => insert(this.db));
+    else {
+      await this.run(() =>
+        withUserLock(this.db, c.appId, c.userId, async (db) => {
+          if ((await countOf(db, c.appId, c.userId)) >= max)
+            throw new GatewayError('GW_TOO_MANY_CONVERSATIONS');
+          await insert(db);
+        }),
+      );
+    }
+    const { maxPerUser: _, ...record } = c;
+    return { ...record, title: null, updatedAt: c.createdAt };
   }
 
   /**
@@ -173,46 +98,36 @@ export class Ledger {
    * moveConversations, which revokes the old owner's session (and forgets here at once).
    */
   async findConversation(appId: string, userId: string, id: string): Promise<ConversationRecord | undefined> {
-    const key = `${appId}\n${userId}\n${id}`;
-    const hit = this.owned.get(key);
-    if (hit && hit.until > Date.now()) return hit.record;
-    const { rows } = await this.run(() => this.q.findConversation({ id, appId, userId }));
+    const hit = this.owned.get(appId, userId, id);
+    if (hit) return hit;
+    const { rows } = await this.run(() => this.q.findConversation({ id, appId, userId }), { input: true });
     const record = rows[0] && toConversation(rows[0]);
-    this.owned.delete(key);
-    if (record) {
-      if (this.owned.size >= OWNED_CACHE_SIZE) this.owned.delete(this.owned.keys().next().value as string);
-      this.owned.set(key, { record, until: Date.now() + OWNED_CACHE_MS });
-    }
+    if (record) this.owned.remember(record);
+    else this.owned.forget(appId, userId, id);
     return record;
   }
 
   /** The user's conversations, most recently active first. */
   async listConversations(appId: string, userId: string, limit: number): Promise<ConversationRecord[]> {
-    const rows = await this.run(() =>
-      this.db
-        .selectFrom('conversations')
-        .selectAll()
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId)
-        .orderBy('updated_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .execute(),
+    const rows = await this.run(
+      () =>
+        this.db
+          .selectFrom('conversations')
+          .selectAll()
+          .where('app_id', '=', appId)
+          .where('user_id', '=', userId)
+          .orderBy('updated_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .execute(),
+      { input: true },
     );
     return rows.map(toConversation);
   }
 
   /** How many conversations the user has in this app (to cap them). */
   async countConversations(appId: string, userId: string): Promise<number> {
-    const row = await this.run(() =>
-      this.db
-        .selectFrom('conversations')
-        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId)
-        .executeTakeFirstOrThrow(),
-    );
-    return Number(row.n);
+    return this.run(() => countOf(this.db, appId, userId), { input: true });
   }
 
   /**
@@ -220,8 +135,7 @@ export class Ledger {
    * visitor who logged in. Returns the number of conversations moved.
    */
   async moveConversations(appId: string, fromUserId: string, toUserId: string): Promise<number> {
-    const prefix = `${appId}\n${fromUserId}\n`;
-    for (const key of this.owned.keys()) if (key.startsWith(prefix)) this.owned.delete(key);
+    this.owned.forgetOwner(appId, fromUserId);
     return this.run(() =>
       this.db.transaction().execute(async (tx) => {
         await tx
@@ -267,22 +181,8 @@ export class Ledger {
 
   /** Gives a pending turn its terminal status. A turn already ended is left as it is. */
   async finishTurn(turnId: string, o: TurnOutcome): Promise<void> {
-    await this.run(() =>
-      this.q.finishTurn({
-        id: turnId,
-        status: o.status,
-        answer: o.answer,
-        errorCode: o.errorCode ?? null,
-        inputTokens: o.usage?.inputTokens ?? null,
-        outputTokens: o.usage?.outputTokens ?? null,
-        totalTokens: o.usage?.totalTokens ?? null,
-        cozeChatId: o.cozeChatId ?? null,
-        cozeLogId: o.cozeLogId ?? null,
-        latencyMs: Math.round(o.latencyMs),
-        firstTokenMs: o.firstTokenMs === undefined ? null : Math.round(o.firstTokenMs),
-        finishedAt: Date.now(),
-      }),
-    );
+    const columns = outcomeColumns(o, Date.now()) as Required<ReturnType<typeof outcomeColumns>>;
+    await this.run(() => this.q.finishTurn({ id: turnId, ...columns }));
   }
 
   /** Writes the answer so far of a running turn, so a crash loses at most the text since. */
@@ -353,15 +253,7 @@ export class Ledger {
         .updateTable('turns')
         .set(() => ({
           recovery_attempts: sql<number>`recovery_attempts + 1`,
-          ...(o && {
-            status: o.status,
-            answer: o.answer,
-            error_code: o.errorCode ?? null,
-            input_tokens: o.usage?.inputTokens ?? null,
-            output_tokens: o.usage?.outputTokens ?? null,
-            total_tokens: o.usage?.totalTokens ?? null,
-            finished_at: Date.now(),
-          }),
+          ...(o && outcomeColumns({ ...o, latencyMs: undefined }, Date.now())),
         }))
         .where('id', '=', turnId)
         .where('status', 'in', ['pending', 'interrupted'])
@@ -408,7 +300,7 @@ export class Ledger {
   }
 
   async getTurn(turnId: string): Promise<TurnRecord | undefined> {
-    const { rows } = await this.run(() => this.q.getTurn({ id: turnId }));
+    const { rows } = await this.run(() => this.q.getTurn({ id: turnId }), { input: true });
     return rows[0] && toTurn(rows[0]);
   }
 
@@ -460,11 +352,24 @@ export class Ledger {
     await this.db.destroy();
   }
 
-  private async run<T>(op: () => Promise<T>): Promise<T> {
+  /** Runs a database call; `input`: its values came from a request (see ledgerError). */
+  private async run<T>(op: () => Promise<T>, o: { input?: boolean } = {}): Promise<T> {
     try {
       return await op();
     } catch (cause) {
-      throw new GatewayError('GW_LEDGER_UNAVAILABLE', { cause });
+      if (isGatewayError(cause)) throw cause;
+      throw ledgerError(cause, o.input ?? false);
     }
   }
+}
+
+/** How many conversations the user has in this app. */
+async function countOf(db: Kysely<Database>, appId: string, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('conversations')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .where('app_id', '=', appId)
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -48,6 +48,48 @@ export interface TurnOutcome {
   firstTokenMs?: number;
 }
 
+/**
+ * The columns a turn's ending writes: the one place an outcome becomes columns (finishTurn and
+ * recoverTurn both use it). The Coze ids and timings are written only for a turn that ran here
+ * (`latencyMs` known); recovery keeps what the row already has.
+ */
+export function outcomeColumns(
+  o: Omit<TurnOutcome, 'latencyMs'> & { latencyMs?: number },
+  finishedAt: number,
+): OutcomeColumns {
+  const ending = {
+    status: o.status,
+    answer: o.answer,
+    error_code: o.errorCode ?? null,
+    input_tokens: o.usage?.inputTokens ?? null,
+    output_tokens: o.usage?.outputTokens ?? null,
+    total_tokens: o.usage?.totalTokens ?? null,
+    finished_at: finishedAt,
+  };
+  if (o.latencyMs === undefined) return ending;
+  return {
+    ...ending,
+    coze_chat_id: o.cozeChatId ?? null,
+    coze_log_id: o.cozeLogId ?? null,
+    latency_ms: Math.round(o.latencyMs),
+    first_token_ms: o.firstTokenMs === undefined ? null : Math.round(o.firstTokenMs),
+  };
+}
+
+export interface OutcomeColumns {
+  status: Exclude<TurnStatus, 'pending'>;
+  answer: string;
+  error_code: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  finished_at: number;
+  coze_chat_id?: string | null;
+  coze_log_id?: string | null;
+  latency_ms?: number;
+  first_token_ms?: number | null;
+}
+
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
 /** A conversation's title: the start of its first question, cut between characters (not inside an emoji). */

@@ -9,6 +9,7 @@ interface Entry {
 /** The in-process Store: the embedded default, for one gateway process. */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
+  readonly remembersSince = Date.now();
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
 

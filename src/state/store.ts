@@ -27,6 +27,12 @@ export interface ConsumeResult {
  */
 export interface Store {
   readonly kind: 'memory' | 'redis';
+  /**
+   * Epoch ms since which this store remembers: a store in memory knows nothing of what happened
+   * before it was made (a restart), so a replay check must refuse what predates it. Absent for a
+   * store that outlives the process (Redis).
+   */
+  readonly remembersSince?: number;
   get(key: string): Promise<string | undefined>;
   /** Sets the value; `ttlMs` makes it expire (omit for no expiry). */
   set(key: string, value: string, ttlMs?: number): Promise<void>;

@@ -135,5 +135,8 @@ async function createConversation(
     cozeConversationId,
     cozeUser: sessionName,
     createdAt: Date.now(),
+    // Counted again with the insert, under a per-user lock: the check above only spares Coze a
+    // conversation nobody may use; this one holds against concurrent sends.
+    maxPerUser: app.maxConversationsPerUser,
   });
 }

@@ -3,17 +3,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/index.js';
 import { ERRORS, GatewayError } from '../../errors.js';
-import { principalOf, type Session } from '../../identity/index.js';
+import { checkIdentifier, principalOf, type Session } from '../../identity/index.js';
+import { compositeKey } from '../../keys.js';
 import type { StartedTurn } from '../../turns/index.js';
 import { enforce } from '../apps.js';
 import { type AppDeps, requireSession } from '../context.js';
 import { formatEvent, SSE_HEADERS, startHeartbeat } from '../sse.js';
 import { StreamSlots } from '../stream-slots.js';
-import { isPrintable, parseBody } from '../validate.js';
+import { identifier, isPrintable, parseBody } from '../validate.js';
 
 const chatBody = z.object({
   message: z.string(),
-  conversation_id: z.string().min(1).max(64).optional(),
+  conversation_id: identifier(64).optional(),
 });
 
 async function startTurn(
@@ -42,12 +43,13 @@ async function startTurn(
   admit?.(session, app);
   // Only a valid message from a valid session spends a token: per user, per address, per app.
   await enforce(deps, reply, [
-    { name: 'user', key: `${app.id}:${principalOf(session)}`, rule: app.rateLimits.user },
-    { name: 'ip', key: `${app.id}:${req.addressKey}`, rule: app.rateLimits.ip },
+    { name: 'user', key: compositeKey('user', app.id, principalOf(session)), rule: app.rateLimits.user },
+    { name: 'ip', key: compositeKey('ip', app.id, req.addressKey), rule: app.rateLimits.ip },
     { name: 'app', key: app.id, rule: app.rateLimits.app },
   ]);
-  const key = req.headers['idempotency-key'];
-  if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key))) {
+  const raw = req.headers['idempotency-key'];
+  const key = raw === undefined ? undefined : checkIdentifier('Idempotency-Key', raw);
+  if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
     throw new GatewayError('GW_INVALID_REQUEST', {
       message: 'Idempotency-Key must be 1-128 printable characters.',
     });
@@ -189,7 +191,7 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
     const release = take(req, session);
     try {
-      const turn = await deps.ledger.getTurn(req.params.id);
+      const turn = await deps.ledger.getTurn(checkIdentifier('id', req.params.id, 64));
       if (!turn || turn.appId !== session.appId || turn.userId !== principalOf(session)) {
         throw new GatewayError('GW_NOT_FOUND', { message: 'No such turn.' });
       }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors.js';
-import { principalOf } from '../../identity/index.js';
+import { checkIdentifier, principalOf } from '../../identity/index.js';
 import type { TurnRecord } from '../../ledger/index.js';
 import { type AppDeps, requireSession } from '../context.js';
 
@@ -52,7 +52,8 @@ export function conversationRoutes(app: FastifyInstance, deps: AppDeps): void {
     const { session } = await requireSession(deps, req);
     const limit = limitOf((req.query as Record<string, unknown>).limit, 50, 200);
     // Scoped by app and user: someone else's conversation id is simply not found.
-    const c = await deps.ledger.findConversation(session.appId, principalOf(session), req.params.id);
+    const id = checkIdentifier('id', req.params.id, 64);
+    const c = await deps.ledger.findConversation(session.appId, principalOf(session), id);
     if (!c) throw new GatewayError('GW_NOT_FOUND', { message: 'No such conversation.' });
     const turns = await deps.ledger.listTurns(c.id, limit);
     return { conversation_id: c.id, messages: turns.flatMap(messagesOf) };

@@ -1,34 +1,39 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppConfig } from '../../config/index.js';
+import { type AppConfig, SSO_DEFAULTS } from '../../config/index.js';
 import { GatewayError } from '../../errors.js';
 import {
   businessContext,
+  checkIdentifier,
   type IssuedSession,
   ipAllowed,
   principalOf,
   type Session,
+  SSO_MAX_SKEW_SECONDS,
   useOnce,
+  useSsoTokenOnce,
   verifySignature,
   verifySsoToken,
 } from '../../identity/index.js';
+import { compositeKey } from '../../keys.js';
 import { appOf, checkOrigin, enforce } from '../apps.js';
 import type { AppDeps } from '../context.js';
-import { parseBody, printable } from '../validate.js';
+import { identifier, parseBody, printable } from '../validate.js';
 
-const userId = printable(128).refine((s) => s.trim().length > 0, 'must not be empty');
+const userId = identifier(128).refine((s) => s.trim().length > 0, 'must not be empty');
+const appId = identifier(64);
 
 const signedSessionBody = z.object({
-  app: z.string().max(64).optional(),
+  app: appId.optional(),
   user: z.object({ id: userId, name: printable(100).optional() }),
   context: businessContext.optional(),
   merge_visitor: z.string().max(100).optional(),
   // Makes two genuine requests in the same second differ (each signature is accepted once).
-  nonce: z.string().max(128).optional(),
+  nonce: identifier(128).optional(),
 });
 
-const ssoBody = z.object({ token: z.string().min(1).max(8192), app: z.string().max(64).optional() });
-const visitorBody = z.object({ app: z.string().max(64).optional() });
+const ssoBody = z.object({ token: z.string().min(1).max(8192), app: appId.optional() });
+const visitorBody = z.object({ app: appId.optional() });
 
 function answer(s: IssuedSession) {
   return {
@@ -41,7 +46,11 @@ function answer(s: IssuedSession) {
 /** New sessions from one address are limited (visitors and SSO come from browsers). */
 function limitSessions(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, app: AppConfig) {
   return enforce(deps, reply, [
-    { name: 'sessions_per_ip', key: `${app.id}:${req.addressKey}`, rule: app.rateLimits.sessionsPerIp },
+    {
+      name: 'sessions_per_ip',
+      key: compositeKey('ip', app.id, req.addressKey),
+      rule: app.rateLimits.sessionsPerIp,
+    },
   ]);
 }
 
@@ -65,7 +74,7 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
       signature,
       req.rawBody ?? '',
     );
-    await useOnce(deps.store, target.id, signature!);
+    await useOnce(deps.store, target.id, signature!, Number(req.headers['x-gateway-timestamp']));
 
     const user: Omit<Session, 'expiresAt'> = {
       appId: target.id,
@@ -82,10 +91,14 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
   // The host signed an HS256 JWT for its logged-in user (e.g. EverShop's CHATBOT_SSO_SECRET).
   app.post('/v1/sessions/sso', async (req, reply) => {
     const body = parseBody(ssoBody, req.body);
-    const target = appOf(deps, body.app ?? audienceOf(body.token) ?? 'default');
+    const target = appOf(deps, checkIdentifier('app', body.app ?? audienceOf(body.token) ?? 'default', 64));
     checkOrigin(req, target);
     await limitSessions(deps, req, reply, target);
-    const claims = await verifySsoToken(body.token, target.id, target.secrets);
+    const sso = target.sso ?? SSO_DEFAULTS;
+    const claims = await verifySsoToken(body.token, target.id, target.secrets, {
+      maxLifetimeSeconds: sso.maxTokenLifetimeSeconds,
+    });
+    if (sso.singleUse) await useSsoTokenOnce(deps.store, target.id, claims, SSO_MAX_SKEW_SECONDS);
     const context = claims.context === undefined ? undefined : businessContext.safeParse(claims.context);
     if (context && !context.success) {
       throw new GatewayError('GW_SSO_INVALID', {
@@ -94,14 +107,18 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
     }
     const issued = await deps.sessions.issue(
       { appId: target.id, userId: claims.sub, kind: 'user', name: claims.name, context: context?.data },
-      target.sessionTtlSeconds,
+      // From the exchange; an app may make SSO sessions shorter than its others, never longer.
+      Math.min(target.sessionTtlSeconds, sso.sessionTtlSeconds ?? target.sessionTtlSeconds),
     );
     return reply.status(201).send(answer(issued));
   });
 
   app.post('/v1/sessions/visitor', async (req, reply) => {
     const body = req.body === undefined ? {} : parseBody(visitorBody, req.body);
-    const target = appOf(deps, body.app ?? (req.query as { app?: string }).app ?? 'default');
+    const target = appOf(
+      deps,
+      checkIdentifier('app', body.app ?? (req.query as { app?: unknown }).app ?? 'default', 64),
+    );
     if (!target.visitors) throw new GatewayError('GW_VISITORS_DISABLED');
     checkOrigin(req, target);
     await limitSessions(deps, req, reply, target);
@@ -131,17 +148,7 @@ async function mergeVisitor(
   visitorToken: string,
   user: Omit<Session, 'expiresAt'>,
 ): Promise<void> {
-  let visitor: Session;
-  try {
-    visitor = await deps.sessions.verify(visitorToken);
-  } catch {
-    throw new GatewayError('GW_INVALID_REQUEST', {
-      message: 'merge_visitor is not a live visitor session token.',
-    });
-  }
-  if (visitor.kind !== 'visitor' || visitor.appId !== user.appId) {
-    throw new GatewayError('GW_INVALID_REQUEST', { message: 'merge_visitor is not a visitor of this app.' });
-  }
+  const visitor = await deps.sessions.visitorToMerge(visitorToken, user.appId);
   await deps.ledger.moveConversations(user.appId, principalOf(visitor), principalOf(user));
   await deps.sessions.revoke(visitorToken);
 }
