@@ -3,11 +3,11 @@ import { asChatError, errorOf, networkError, sessionProblem } from './errors.js'
 import type { Sessions } from './session.js';
 
 export class GatewayClient {
-  base: string;
-  sessions: Sessions;
+  readonly #base: string;
+  readonly sessions: Sessions;
 
   constructor(base: string, sessions: Sessions) {
-    this.base = base;
+    this.#base = base;
     this.sessions = sessions;
   }
 
@@ -20,7 +20,7 @@ export class GatewayClient {
         'authorization',
         `Bearer ${await token.catch((e: unknown) => Promise.reject(asChatError(e)))}`,
       );
-      const res = await fetch(this.base + path, { ...init, headers }).catch(() =>
+      const res = await fetch(this.#base + path, { ...init, headers }).catch(() =>
         Promise.reject(networkError()),
       );
       if (res.ok) return res;
