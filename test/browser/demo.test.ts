@@ -1,26 +1,15 @@
 import { gzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { gatewayAndChromium } from '../helpers/browser.js';
 import { lastText, say, texts, widget } from './widget-page.js';
 
-let gw: TestGateway;
-let browser: Browser;
-beforeAll(async () => {
-  gw = await startTestGateway({ SIMULATOR_DELTA_DELAY_MS: '10' });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-});
+const f = gatewayAndChromium({ SIMULATOR_DELTA_DELAY_MS: '10' });
 
 describe('the demo pages in a real browser', () => {
   it('/ says simulator mode and shows the widget open; the chat remembers the name over a reload; another visitor is a stranger', async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    const context = await f.browser.newContext({ viewport: { width: 1100, height: 760 } });
     const page = await context.newPage();
-    await page.goto(gw.url);
+    await page.goto(f.gw.url);
     await expect.poll(() => page.locator('#mode').textContent()).toBe('Simulator mode');
     const w = widget(page);
     await expect.poll(() => w.panel.isVisible()).toBe(true);
@@ -33,9 +22,9 @@ describe('the demo pages in a real browser', () => {
     await expect.poll(() => w.questions.count()).toBe(2);
     expect(await texts(w.questions)).toEqual(['my name is Zhang San', 'what is my name?']);
 
-    const stranger = await browser.newContext();
+    const stranger = await f.browser.newContext();
     const other = await stranger.newPage();
-    await other.goto(gw.url);
+    await other.goto(f.gw.url);
     await say(other, 'what is my name?');
     await expect.poll(() => lastText(widget(other).answers)).toBe("I don't know your name yet.");
     await stranger.close();
@@ -43,9 +32,9 @@ describe('the demo pages in a real browser', () => {
   });
 
   it('/demo/shop loads the widget with one script tag on a product page', async () => {
-    const context = await browser.newContext();
+    const context = await f.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${gw.url}/demo/shop`);
+    await page.goto(`${f.gw.url}/demo/shop`);
     expect(await page.locator('script[src$="widget.js"]').count()).toBe(1);
     expect(await page.locator('h1').textContent()).toBe('Linen Overshirt');
     await page.getByRole('button', { name: 'Open chat' }).click();
@@ -56,7 +45,7 @@ describe('the demo pages in a real browser', () => {
   });
 
   it('serves /widget.js cacheable, with an ETag, under 35 KB gzipped', async () => {
-    const res = await fetch(`${gw.url}/widget.js`);
+    const res = await fetch(`${f.gw.url}/widget.js`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/javascript; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('public, max-age=300');
@@ -64,7 +53,7 @@ describe('the demo pages in a real browser', () => {
     expect(etag).toMatch(/^"[\w-]+"$/);
     const body = Buffer.from(await res.arrayBuffer());
     expect(gzipSync(body, { level: 9 }).length).toBeLessThanOrEqual(35 * 1024);
-    const again = await fetch(`${gw.url}/widget.js`, { headers: { 'if-none-match': etag! } });
+    const again = await fetch(`${f.gw.url}/widget.js`, { headers: { 'if-none-match': etag! } });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
   });

@@ -1,5 +1,5 @@
 // Requests to the gateway with the session token; one renewal and retry on an expired session.
-import { asChatError, errorOf, networkError, sessionProblem } from './errors.js';
+import { errorOf, networkError, sessionProblem } from './errors.js';
 import type { Sessions } from './session.js';
 
 export class GatewayClient {
@@ -16,10 +16,7 @@ export class GatewayClient {
     let token = this.sessions.current();
     for (let attempt = 0; ; attempt++) {
       const headers = new Headers(init.headers);
-      headers.set(
-        'authorization',
-        `Bearer ${await token.catch((e: unknown) => Promise.reject(asChatError(e)))}`,
-      );
+      headers.set('authorization', `Bearer ${await token}`);
       const res = await fetch(this.#base + path, { ...init, headers }).catch(() =>
         Promise.reject(networkError()),
       );

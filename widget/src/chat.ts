@@ -2,7 +2,7 @@
 // stream, restores the history, counts answers that arrive while the panel is closed.
 import type { GatewayClient } from './api.js';
 import { h } from './dom.js';
-import { asChatError, ChatError, describe } from './errors.js';
+import { asChatError, ChatError, type Code, describe } from './errors.js';
 import type { Texts } from './i18n.js';
 import { BotMessage, UserMessage } from './messages.js';
 import type { Store } from './store.js';
@@ -57,7 +57,9 @@ export class Chat {
 
   /** Loads the history once (on first open). */
   restore(): Promise<void> {
-    this.#restored ??= this.#loadHistory().catch(() => {});
+    this.#restored ??= this.#loadHistory().catch((e: unknown) => {
+      asChatError(e); // a bug is logged; a network failure only means no history this time
+    });
     return this.#restored;
   }
 
@@ -130,6 +132,8 @@ export class Chat {
         this.#scrollDown();
       },
       onTool: (running: boolean) => bot.setLooking(running),
+      // A cut, not a failure: the partial answer stays, marked, while the turn is followed again.
+      onCut: () => bot.setLine(this.#t.reconnecting),
     };
     try {
       const result = await runTurn(
@@ -157,6 +161,7 @@ export class Chat {
 
   #showResult(bot: BotMessage, r: TurnResult, generation: number, question: string): void {
     bot.setText(r.answer);
+    bot.setLine(null);
     if (r.error) {
       bot.setError(describe(r.error, this.#t), question ? () => this.send(question) : undefined);
     } else if (generation === this.#generation) {
@@ -208,7 +213,7 @@ export class Chat {
         .then((r) => this.#showResult(bot, r, generation, ''))
         .catch((e: unknown) => bot.setError(describe(asChatError(e), this.#t)));
     } else if (m.status && m.status !== 'completed') {
-      bot.setError(describe(new ChatError(502, m.error_code ?? 'GW_CHAT_FAILED'), this.#t));
+      bot.setError(describe(new ChatError(502, (m.error_code ?? 'GW_CHAT_FAILED') as Code), this.#t));
     }
   }
 

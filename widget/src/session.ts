@@ -1,7 +1,7 @@
 // Where the widget's session token comes from: a visitor session it makes itself (kept in
 // localStorage), or, in identified mode, a token the host page hands over, renewed through the
 // host's callback when the gateway says it has expired.
-import { ChatError, errorOf } from './errors.js';
+import { ChatError, errorOf, networkError } from './errors.js';
 import type { Store } from './store.js';
 
 export type TokenProvider = () => string | Promise<string>;
@@ -62,8 +62,15 @@ export class Sessions {
 
   async #fetchToken(): Promise<string> {
     if (this.identified) {
-      if (!this.provider) throw new ChatError(401, 'GW_SESSION_EXPIRED');
-      const token = await this.provider();
+      const provider = this.provider;
+      if (!provider) throw new ChatError(401, 'GW_SESSION_EXPIRED');
+      // The host's callback failing is a session it could not renew, not a broken connection.
+      const token = await Promise.resolve()
+        .then(provider)
+        .catch((e: unknown) => {
+          console.error('coze-chat: getToken failed', e);
+          return '';
+        });
       if (typeof token !== 'string' || token === '') throw new ChatError(401, 'GW_SESSION_EXPIRED');
       this.#token = token;
       return token;
@@ -73,9 +80,9 @@ export class Sessions {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ app: this.#app }),
-    });
+    }).catch(() => Promise.reject(networkError()));
     if (!res.ok) throw await errorOf(res);
-    const s = (await res.json()) as Saved;
+    const s = (await res.json().catch(() => Promise.reject(networkError()))) as Saved;
     this.#store.set('session', JSON.stringify({ token: s.token, expires_at: s.expires_at }));
     this.onNewVisitor();
     this.#token = s.token;
