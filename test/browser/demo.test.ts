@@ -68,7 +68,7 @@ describe('the demo pages in a real browser', () => {
     await expect.poll(() => lastText(widget(other).answers)).toBe("I don't know your name yet.");
     await stranger.close();
     await context.close();
-  });
+  }, 40_000); // two visitors and a reload: longer than one test's default on a loaded machine
 
   it('/demo/shop loads the widget with one script tag on a product page', async () => {
     const context = await f.browser.newContext();
