@@ -123,6 +123,7 @@ export class Chat {
     this.#addToLog(bot.el);
     const handlers = {
       onTurn: (_turn: string, conversation: string) => {
+        item.user.setState('sent'); // the gateway has it, whatever happens to the answer
         if (generation !== this.#generation) return;
         this.#conversationId = conversation;
         this.#store.set('conversation', conversation);
