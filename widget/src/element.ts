@@ -131,7 +131,8 @@ export class CozeChatElement extends HTMLElement {
     const input = this.#view?.input;
     if (!input) return;
     input.style.height = 'auto';
-    input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+    // scrollHeight has the padding but not the 1 px borders (the box is border-box).
+    input.style.height = `${Math.min(input.scrollHeight + 2, 120)}px`;
   }
 
   #showUnread(n: number): void {
