@@ -172,6 +172,31 @@ describe('the demo pages in a real browser', () => {
     await context.close();
   });
 
+  it('/ works under a strict Content-Security-Policy (no inline scripts or styles allowed)', async () => {
+    const context = await f.browser.newContext(DESKTOP);
+    const csp =
+      "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:";
+    await context.route(`${f.gw.url}/`, async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });
+    });
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+    });
+    await page.goto(f.gw.url);
+    const w = widget(page);
+    await expect.poll(() => page.locator('#mode').textContent()).toBe('Simulator mode');
+    await expect.poll(() => w.panel.isVisible()).toBe(true);
+    // Styled (the brand colour on the launcher), and markdown rendered by the lazy chunk.
+    expect(await w.launcher.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(79, 70, 229)');
+    await say(page, '#markdown');
+    await expect.poll(() => page.locator('coze-chat .msg.bot strong').count()).toBe(1);
+    expect(refused).toEqual([]);
+    await context.close();
+  });
+
   it('serves the demo pages without inline scripts or styles (a strict CSP needs no exception)', async () => {
     for (const path of ['/', '/demo/shop']) {
       const html = await (await fetch(f.gw.url + path)).text();
