@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayAndChromium } from '../helpers/browser.js';
 import { lastText, say, widget } from './widget-page.js';
 
-const f = gatewayAndChromium();
+// Deltas 10 ms apart: a long answer is still streaming when the panel is closed.
+const f = gatewayAndChromium({ SIMULATOR_DELTA_DELAY_MS: '10' });
 beforeAll(() => {
   mkdirSync('test-results', { recursive: true });
 });
