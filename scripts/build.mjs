@@ -1,82 +1,14 @@
-// Builds the server (dist/cli/main.js) and the browser widget (dist/widget.js) with esbuild
-// (type checking is `npm run lint`). The widget must stay under 35 KB gzipped: the build fails
-// otherwise, and prints its size either way.
+// Builds the server (dist/cli/main.js) and the browser widget (dist/widget.js and its lazy chunks in
+// dist/widget/) with esbuild (type checking is `npm run lint`), and prints the widget's gzipped
+// sizes (its budget is test/widget-budget.test.ts).
 // --if-stale: build only what is older than its sources (keeps `npm start` fast).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { serverBuildOptions } from './build-options.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const WIDGET_LIMIT_BYTES = 35 * 1024;
-
-// The widget's own internal property names, shortened in the bundle (marked and DOMPurify leave
-// little of the budget). Only names no DOM API, library or wire format uses; never the public API
-// (open, close, toggle, send, newConversation, setToken, token, getToken), nor keys read by name
-// (the texts, `dataset` fields).
-const WIDGET_INTERNAL_PROPS = new RegExp(
-  `^(${[
-    'launcher',
-    'setLooking',
-    'onTool',
-    'badge',
-    'newButton',
-    'closeButton',
-    'banner',
-    'chips',
-    'conversationId',
-    'queue',
-    'generation',
-    'restored',
-    'isOpen',
-    'onUnread',
-    'sessions',
-    'provider',
-    'identified',
-    'onNewVisitor',
-    'hasSession',
-    'renew',
-    'fetchToken',
-    'loadVisitor',
-    'texts',
-    'chat',
-    'view',
-    'showUnread',
-    'wire',
-    'grow',
-    'pump',
-    'deliver',
-    'showResult',
-    'loadHistory',
-    'showRecorded',
-    'showChips',
-    'hideChips',
-    'forgetConversation',
-    'onNetwork',
-    'setState',
-    'setTyping',
-    'setText',
-    'setError',
-    'bubble',
-    'meta',
-    'turnId',
-    'lastId',
-    'onTurn',
-    'onText',
-    'retryAfter',
-    'prefix',
-    'startOpen',
-    'scriptBase',
-    'applyLooks',
-    'restore',
-    'scrollDown',
-    'addToLog',
-    'mountView',
-    'unreadCount',
-  ].join('|')})$`,
-);
-
 function newest(dir) {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -99,31 +31,48 @@ async function buildServer() {
   console.error(`built dist/cli/main.js in ${Date.now() - started} ms`);
 }
 
+const widgetOptions = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/**
+ * dist/widget.js (every page that embeds the widget loads it) and its lazy chunks in dist/widget/
+ * (named by content hash, loaded from beside widget.js when needed). Their size budgets are a test
+ * of their own (test/widget-budget.test.ts); the sizes are printed here.
+ */
 async function buildWidget() {
   const out = join(root, 'dist/widget.js');
   if (!stale(out, ['widget/src'])) return;
   const started = Date.now();
+  const dir = join(root, 'dist/widget');
+  mkdirSync(dir, { recursive: true });
+  const chunk = await build({
+    ...widgetOptions,
+    entryPoints: { markdown: join(root, 'widget/src/markdown-chunk.ts') },
+    outdir: dir,
+    entryNames: '[name]-[hash]',
+    metafile: true,
+  });
+  const markdown = basename(Object.keys(chunk.metafile.outputs)[0]);
+  // Chunks of earlier builds go: the widget.js built now names only its own.
+  for (const f of readdirSync(dir)) if (f !== markdown && f.endsWith('.js')) rmSync(join(dir, f));
   await build({
+    ...widgetOptions,
     entryPoints: [join(root, 'widget/src/index.ts')],
     outfile: out,
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    minify: true,
-    mangleProps: WIDGET_INTERNAL_PROPS,
-    legalComments: 'none',
-    logLevel: 'warning',
+    define: { MARKDOWN_CHUNK: JSON.stringify(markdown) },
   });
-  const gzipped = gzipSync(readFileSync(out), { level: 9 }).length;
-  const kb = (n) => (n / 1024).toFixed(1);
+  writeFileSync(join(dir, 'chunks.json'), `${JSON.stringify({ markdown })}\n`);
+  const kb = (f) => `${(gzipSync(readFileSync(f), { level: 9 }).length / 1024).toFixed(1)} KB`;
   console.error(
-    `built dist/widget.js in ${Date.now() - started} ms: ${kb(gzipped)} KB gzipped (limit ${kb(WIDGET_LIMIT_BYTES)} KB)`,
+    `built dist/widget.js in ${Date.now() - started} ms: ${kb(out)} gzipped, + ${kb(join(dir, markdown))} for markdown (lazy)`,
   );
-  if (gzipped > WIDGET_LIMIT_BYTES) {
-    console.error(`dist/widget.js is over the ${kb(WIDGET_LIMIT_BYTES)} KB gzipped budget: make it smaller`);
-    process.exit(1);
-  }
 }
 
 // Both are attempted, so one's failure does not hide the other's.

@@ -22,6 +22,10 @@ describe('bot', () => {
   it('asks for the order tool and answers with the tool output', () => {
     expect(reply('Where is my order 42?', {})).toEqual({ kind: 'tool', orderId: '42' });
     expect(toolAnswer('42', '{"status":"shipped"}')).toBe('Order 42: {"status":"shipped"}');
+    // A failed tool is explained in words, never shown to the user as JSON.
+    expect(toolAnswer('42', '{"error":"The tool \\"get_order_status\\" is not available."}')).toBe(
+      'Sorry, I could not look up order 42. The tool "get_order_status" is not available.',
+    );
   });
 
   it('answers markdown, long and echo requests', () => {

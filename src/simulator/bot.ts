@@ -79,8 +79,18 @@ export function reply(text: string, memory: BotMemory, variables: Record<string,
   return { kind: 'answer', zh: false, text: `You said: ${text}` };
 }
 
-/** The answer after `get_order_status` returned `output`. */
+/**
+ * The answer after `get_order_status` returned `output`. A tool's failure comes back as
+ * `{"error":"…"}`; a bot explains it in words, as a real one would, instead of quoting the JSON.
+ */
 export function toolAnswer(orderId: string, output: string): string {
+  let error: unknown;
+  try {
+    error = (JSON.parse(output) as { error?: unknown } | null)?.error;
+  } catch {
+    // not JSON: the output as it is
+  }
+  if (typeof error === 'string') return `Sorry, I could not look up order ${orderId}. ${error}`;
   return `Order ${orderId}: ${output}`;
 }
 

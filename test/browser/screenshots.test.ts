@@ -1,20 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser, BrowserContextOptions } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import type { BrowserContextOptions } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatewayAndChromium } from '../helpers/browser.js';
 import { lastText, say, widget } from './widget-page.js';
 
-let gw: TestGateway;
-let browser: Browser;
-beforeAll(async () => {
-  gw = await startTestGateway();
-  browser = await launchChromium();
+// Deltas 10 ms apart: a long answer is still streaming when the panel is closed.
+const f = gatewayAndChromium({ SIMULATOR_DELTA_DELAY_MS: '10' });
+beforeAll(() => {
   mkdirSync('test-results', { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
 });
 
 const SHOTS: [string, BrowserContextOptions][] = [
@@ -29,9 +22,9 @@ const SHOTS: [string, BrowserContextOptions][] = [
 describe('screenshots of the widget on the shop page (look at them)', () => {
   for (const [name, options] of SHOTS) {
     it(name, async () => {
-      const context = await browser.newContext(options);
+      const context = await f.browser.newContext(options);
       const page = await context.newPage();
-      await page.goto(`${gw.url}/demo/shop`);
+      await page.goto(`${f.gw.url}/demo/shop`);
       await page.getByRole('button', { name: 'Open chat' }).click();
       await say(page, 'my name is Zhang San');
       await expect.poll(() => lastText(widget(page).answers)).toBe('Nice to meet you, Zhang San!');
@@ -46,9 +39,9 @@ describe('screenshots of the widget on the shop page (look at them)', () => {
     });
   }
   it('widget-closed-unread', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await f.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${gw.url}/demo/shop`);
+    await page.goto(`${f.gw.url}/demo/shop`);
     await page.getByRole('button', { name: 'Open chat' }).click();
     await say(page, '#long 300');
     await page.getByRole('button', { name: 'Close chat' }).click();

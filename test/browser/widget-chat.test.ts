@@ -1,25 +1,14 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { gatewayAndChromium } from '../helpers/browser.js';
 import { hostPage, lastText, say, scriptTag, texts, widget } from './widget-page.js';
 
-let gw: TestGateway;
-let browser: Browser;
-beforeAll(async () => {
-  gw = await startTestGateway({ SIMULATOR_DELTA_DELAY_MS: '15' });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-});
+const f = gatewayAndChromium({ SIMULATOR_DELTA_DELAY_MS: '15' });
 
 describe('the widget: a conversation', () => {
   it('opens from the launcher and streams the answer in, with typing dots and follow-up chips', async () => {
-    const context = await browser.newContext();
+    const context = await f.browser.newContext();
     const page = await context.newPage();
-    await page.goto(await hostPage(context, gw.url, 'stream', scriptTag()));
+    await page.goto(await hostPage(context, f.gw.url, 'stream', scriptTag()));
     const w = widget(page);
     await page.getByRole('button', { name: 'Open chat' }).click();
     await expect.poll(() => w.panel.isVisible()).toBe(true);
@@ -57,9 +46,9 @@ describe('the widget: a conversation', () => {
   });
 
   it('sends on Enter, makes a new line on Shift+Enter', async () => {
-    const context = await browser.newContext();
+    const context = await f.browser.newContext();
     const page = await context.newPage();
-    await page.goto(await hostPage(context, gw.url, 'keys', scriptTag('data-open')));
+    await page.goto(await hostPage(context, f.gw.url, 'keys', scriptTag('data-open')));
     const w = widget(page);
     await w.box.fill('line one');
     await w.box.press('Shift+Enter');
@@ -72,11 +61,12 @@ describe('the widget: a conversation', () => {
   });
 
   it('counts answers that arrive while the panel is closed on the launcher', async () => {
-    const context = await browser.newContext();
+    const context = await f.browser.newContext();
     const page = await context.newPage();
-    await page.goto(await hostPage(context, gw.url, 'unread', scriptTag('data-open')));
+    await page.goto(await hostPage(context, f.gw.url, 'unread', scriptTag('data-open')));
     const w = widget(page);
-    await say(page, '#long 30');
+    // 200 words at 15 ms each: the panel is closed long before the answer ends.
+    await say(page, '#long 200');
     await page.getByRole('button', { name: 'Close chat' }).click();
     expect(await w.panel.isVisible()).toBe(false);
     await expect.poll(() => w.badge.textContent(), { timeout: 10_000 }).toBe('1');
@@ -88,9 +78,9 @@ describe('the widget: a conversation', () => {
   });
 
   it('restores the history after a reload and goes on in the same conversation; "new conversation" starts afresh', async () => {
-    const context = await browser.newContext();
+    const context = await f.browser.newContext();
     const page = await context.newPage();
-    await page.goto(await hostPage(context, gw.url, 'history', scriptTag('data-open')));
+    await page.goto(await hostPage(context, f.gw.url, 'history', scriptTag('data-open')));
     const w = widget(page);
     await say(page, 'my name is Zhang San');
     await expect.poll(() => lastText(w.answers)).toBe('Nice to meet you, Zhang San!');

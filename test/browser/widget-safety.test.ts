@@ -1,30 +1,19 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { gatewayAndChromium } from '../helpers/browser.js';
 import { hostPage, lastText, say, scriptTag, widget } from './widget-page.js';
 
-let gw: TestGateway;
-let browser: Browser;
-beforeAll(async () => {
-  gw = await startTestGateway();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-});
+const f = gatewayAndChromium();
 
 describe('the widget: what a bot sends cannot run, and the host page cannot restyle it', () => {
   it('renders markdown, shows raw HTML as text, and makes links inert or safe', async () => {
-    const context = await browser.newContext();
+    const context = await f.browser.newContext();
     const page = await context.newPage();
     let dialogs = 0;
     page.on('dialog', (d) => {
       dialogs++;
       void d.dismiss();
     });
-    await page.goto(await hostPage(context, gw.url, 'xss', scriptTag('data-open')));
+    await page.goto(await hostPage(context, f.gw.url, 'xss', scriptTag('data-open')));
     const w = widget(page);
 
     await say(page, '<img src=x onerror=alert(1)>');
@@ -52,11 +41,11 @@ describe('the widget: what a bot sends cannot run, and the host page cannot rest
   });
 
   it('lives in an open shadow root: host styles do not leak in, its styles do not leak out', async () => {
-    const context = await browser.newContext();
+    const context = await f.browser.newContext();
     const page = await context.newPage();
     const hostile = `<style>* { color: red !important; font-size: 40px } button { background: lime !important }</style>
       <h2 id="probe-h2">Host heading</h2><div class="panel bubble" id="probe">host text</div>`;
-    await page.goto(await hostPage(context, gw.url, 'isolation', hostile + scriptTag('data-open')));
+    await page.goto(await hostPage(context, f.gw.url, 'isolation', hostile + scriptTag('data-open')));
     const w = widget(page);
     await say(page, 'hello');
     await expect.poll(() => lastText(w.answers)).toBe('You said: hello');

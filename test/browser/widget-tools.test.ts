@@ -1,15 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { expect, it } from 'vitest';
+import { gatewayAndChromium } from '../helpers/browser.js';
 import { hostPage, lastText, say, scriptTag, widget } from './widget-page.js';
 
-let gw: TestGateway;
-let browser: Browser;
-beforeAll(async () => {
+const f = gatewayAndChromium(() => {
   const dir = mkdtempSync(join(tmpdir(), 'cg-wtools-'));
   const file = join(dir, 'apps.yaml');
   const server = join(import.meta.dirname, '../fixtures/order-mcp-server.mjs');
@@ -25,18 +21,13 @@ beforeAll(async () => {
     rate_limits: { user: &l { per_minute: 100000, burst: 100000 }, ip: *l, sessions_per_ip: *l }
 `,
   );
-  gw = await startTestGateway({ GATEWAY_CONFIG: file });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
+  return { GATEWAY_CONFIG: file };
 });
 
 it('shows a "looking that up" line while a tool runs, then the answer', async () => {
-  const context = await browser.newContext({ locale: 'en-US' });
+  const context = await f.browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
-  await page.goto(await hostPage(context, gw.url, 'tools', scriptTag()));
+  await page.goto(await hostPage(context, f.gw.url, 'tools', scriptTag()));
   const w = widget(page);
   await page.getByRole('button', { name: 'Open chat' }).click();
   await say(page, 'where is my order 42?');

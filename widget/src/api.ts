@@ -1,13 +1,13 @@
 // Requests to the gateway with the session token; one renewal and retry on an expired session.
-import { asChatError, errorOf, networkError, sessionProblem } from './errors.js';
+import { errorOf, networkError, sessionProblem } from './errors.js';
 import type { Sessions } from './session.js';
 
 export class GatewayClient {
-  base: string;
-  sessions: Sessions;
+  readonly #base: string;
+  readonly sessions: Sessions;
 
   constructor(base: string, sessions: Sessions) {
-    this.base = base;
+    this.#base = base;
     this.sessions = sessions;
   }
 
@@ -16,11 +16,8 @@ export class GatewayClient {
     let token = this.sessions.current();
     for (let attempt = 0; ; attempt++) {
       const headers = new Headers(init.headers);
-      headers.set(
-        'authorization',
-        `Bearer ${await token.catch((e: unknown) => Promise.reject(asChatError(e)))}`,
-      );
-      const res = await fetch(this.base + path, { ...init, headers }).catch(() =>
+      headers.set('authorization', `Bearer ${await token}`);
+      const res = await fetch(this.#base + path, { ...init, headers }).catch(() =>
         Promise.reject(networkError()),
       );
       if (res.ok) return res;

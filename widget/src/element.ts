@@ -4,34 +4,37 @@
 import { GatewayClient } from './api.js';
 import { Chat } from './chat.js';
 import { type Texts, textsFor } from './i18n.js';
+import { chunks, loadMarkdown } from './lazy.js';
 import { readOptions } from './options.js';
 import { Sessions, type TokenProvider } from './session.js';
 import { Store } from './store.js';
 import { buildView, type View } from './view.js';
 
 const DARK = matchMedia('(prefers-color-scheme: dark)');
+/** Where the open panel covers the whole page (the breakpoint of styles.ts). */
+const SMALL = matchMedia('(max-width:520px)');
 
 export class CozeChatElement extends HTMLElement {
   static scriptBase: string | null = null;
   static get observedAttributes(): string[] {
-    return ['token', 'theme', 'position'];
+    return ['token', 'theme', 'position', 'welcome'];
   }
 
-  private view: View | null = null;
-  private chat: Chat | null = null;
-  private sessions: Sessions | null = null;
-  private texts: Texts = textsFor('en', []);
-  private provider: TokenProvider | null = null;
+  #view: View | null = null;
+  #chat: Chat | null = null;
+  #sessions: Sessions | null = null;
+  #texts: Texts = textsFor('en', []);
+  #provider: TokenProvider | null = null;
 
   /** The host's callback for a fresh session token (identified mode). */
   get getToken(): TokenProvider | null {
-    return this.provider;
+    return this.#provider;
   }
   set getToken(fn: TokenProvider | null) {
-    this.provider = typeof fn === 'function' ? fn : null;
-    if (this.sessions) {
-      this.sessions.provider = this.provider;
-      if (this.provider) this.sessions.identified = true;
+    this.#provider = typeof fn === 'function' ? fn : null;
+    if (this.#sessions) {
+      this.#sessions.provider = this.#provider;
+      if (this.#provider) this.#sessions.identified = true;
     }
   }
 
@@ -40,7 +43,7 @@ export class CozeChatElement extends HTMLElement {
   }
 
   setToken(token: string): void {
-    this.sessions?.setToken(token);
+    this.#sessions?.setToken(token);
   }
 
   connectedCallback(): void {
@@ -52,49 +55,58 @@ export class CozeChatElement extends HTMLElement {
         Reflect.set(this, prop, value);
       }
     }
-    if (this.view) return;
-    this.mountView();
+    if (this.#view) return;
+    this.#mountView();
   }
 
   attributeChangedCallback(name: string, _old: string | null, value: string | null): void {
     if (name === 'token' && value) this.setToken(value);
-    else this.applyLooks();
+    else if (name === 'welcome') this.#view?.log.setAttribute('data-hi', value || this.#texts.welcome);
+    else this.#applyLooks();
   }
 
-  private mountView(): void {
+  #mountView(): void {
     const o = readOptions(this, CozeChatElement.scriptBase);
     const t = textsFor(o.lang, navigator.languages ?? [navigator.language]);
-    this.texts = t;
+    this.#texts = t;
     const store = new Store(`coze-chat:${o.gateway}:${o.app}:${o.identified ? 'user' : 'visitor'}:`);
-    const sessions = new Sessions(o.gateway, o.app, store, o.identified || this.provider !== null);
-    sessions.provider = this.provider;
+    const sessions = new Sessions(o.gateway, o.app, store, o.identified || this.#provider !== null);
+    sessions.provider = this.#provider;
     if (o.token) sessions.setToken(o.token);
-    this.sessions = sessions;
+    this.#sessions = sessions;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
-    const view = buildView(shadow, t, { title: o.title || t.title, avatar: o.avatar, brand: o.brand });
-    this.view = view;
-    this.chat = new Chat(new GatewayClient(o.gateway, sessions), store, view, t);
-    this.chat.onUnread = (n) => this.showUnread(n);
-    this.wire(view);
-    DARK.addEventListener('change', () => this.applyLooks());
-    this.applyLooks();
-    if (o.startOpen) this.open();
+    chunks.base = CozeChatElement.scriptBase ?? o.gateway;
+    const view = buildView(shadow, t, {
+      title: o.title || t.title,
+      avatar: o.avatar,
+      brand: o.brand,
+      welcome: o.welcome || t.welcome,
+    });
+    this.#view = view;
+    this.#chat = new Chat(new GatewayClient(o.gateway, sessions), store, view, t);
+    this.#chat.onUnread = (n) => this.#showUnread(n);
+    this.#wire(view);
+    DARK.addEventListener('change', () => this.#applyLooks());
+    this.#applyLooks();
+    // Opened by the page, not by the visitor: no focus taken, and not on a small screen, where the
+    // panel would hide the whole page the visitor came to read.
+    if (o.startOpen && !SMALL.matches) this.#show(false);
   }
 
   /** Light or dark (the `theme` attribute, else the system's), left or right. */
-  private applyLooks(): void {
-    const root = this.view?.root;
+  #applyLooks(): void {
+    const root = this.#view?.root;
     if (!root) return;
     const theme = this.getAttribute('theme');
     root.classList.toggle('dark', theme === 'dark' || (theme !== 'light' && DARK.matches));
     root.classList.toggle('left', this.getAttribute('position') === 'left');
   }
 
-  private wire(v: View): void {
+  #wire(v: View): void {
     v.launcher.addEventListener('click', () => this.toggle());
     v.closeButton.addEventListener('click', () => this.close());
     v.newButton.addEventListener('click', () => {
-      this.chat?.newConversation();
+      this.#chat?.newConversation();
       v.input.focus();
     });
     v.panel.addEventListener('keydown', (e) => {
@@ -104,7 +116,7 @@ export class CozeChatElement extends HTMLElement {
       e.preventDefault();
       this.send(v.input.value);
       v.input.value = '';
-      this.grow();
+      this.#grow();
     });
     v.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -112,41 +124,47 @@ export class CozeChatElement extends HTMLElement {
         v.form.requestSubmit();
       }
     });
-    v.input.addEventListener('input', () => this.grow());
+    v.input.addEventListener('input', () => this.#grow());
   }
 
-  private grow(): void {
-    const input = this.view?.input;
+  #grow(): void {
+    const input = this.#view?.input;
     if (!input) return;
     input.style.height = 'auto';
-    input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+    // scrollHeight has the padding but not the 1 px borders (the box is border-box).
+    input.style.height = `${Math.min(input.scrollHeight + 2, 120)}px`;
   }
 
-  private showUnread(n: number): void {
-    const v = this.view;
+  #showUnread(n: number): void {
+    const v = this.#view;
     if (!v) return;
     v.badge.hidden = n === 0;
     v.badge.textContent = String(n);
-    v.launcher.setAttribute('aria-label', n ? this.texts.unread(n) : this.texts.open);
+    v.launcher.setAttribute('aria-label', n ? this.#texts.unread(n) : this.#texts.open);
   }
 
   open(): void {
-    const v = this.view;
-    if (!v || !this.chat) return;
-    this.chat.isOpen = true;
-    this.chat.unreadCount = 0;
-    this.showUnread(0);
+    this.#show(true);
+  }
+
+  #show(focus: boolean): void {
+    const v = this.#view;
+    if (!v || !this.#chat) return;
+    this.#chat.isOpen = true;
+    this.#chat.unreadCount = 0;
+    this.#showUnread(0);
     v.panel.hidden = false;
     v.root.classList.add('open');
     v.launcher.setAttribute('aria-expanded', 'true');
-    void this.chat.restore();
-    v.input.focus();
+    void this.#chat.restore();
+    loadMarkdown(true).catch(() => {});
+    if (focus) v.input.focus();
   }
 
   close(): void {
-    const v = this.view;
-    if (!v || !this.chat) return;
-    this.chat.isOpen = false;
+    const v = this.#view;
+    if (!v || !this.#chat) return;
+    this.#chat.isOpen = false;
     v.panel.hidden = true;
     v.root.classList.remove('open');
     v.launcher.setAttribute('aria-expanded', 'false');
@@ -154,17 +172,17 @@ export class CozeChatElement extends HTMLElement {
   }
 
   toggle(): void {
-    if (this.chat?.isOpen) this.close();
+    if (this.#chat?.isOpen) this.close();
     else this.open();
   }
 
   /** Sends `text` as the user (opens the panel first). */
   send(text: string): void {
-    if (!this.chat?.isOpen) this.open();
-    this.chat?.send(text);
+    if (!this.#chat?.isOpen) this.open();
+    this.#chat?.send(text);
   }
 
   newConversation(): void {
-    this.chat?.newConversation();
+    this.#chat?.newConversation();
   }
 }

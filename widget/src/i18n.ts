@@ -13,7 +13,8 @@ const en = {
   retry: 'Retry',
   queued: 'Will be sent when you are back online',
   offline: 'You are offline. Messages will be sent when you reconnect.',
-  welcome: 'Hi! How can I help you?',
+  welcome:
+    'Hi! Ask a question below and the answer appears here. The conversation is kept when you come back.',
   rateLimited: (s: number) => `Too many messages. Please try again in ${s} s.`,
   session: 'Your session has ended. Please reload the page.',
   refused: 'The chat is not available on this page.',
@@ -21,6 +22,8 @@ const en = {
   invalid: 'This message cannot be sent. Please shorten or change it.',
   unavailable: 'The assistant is unavailable. Please try again later.',
   network: 'Cannot reach the chat service. Please try again.',
+  reconnecting: 'Connection lost. Reconnecting…',
+  cut: 'The answer was cut off. Please try again.',
   generic: 'Something went wrong. Please try again.',
 };
 
@@ -39,7 +42,7 @@ const zh: Texts = {
   retry: '重试',
   queued: '联网后将自动发送',
   offline: '网络已断开，恢复连接后将自动发送消息。',
-  welcome: '你好！有什么可以帮你？',
+  welcome: '你好！在下方输入问题，回答会显示在这里。下次回来时对话仍会保留。',
   rateLimited: (s) => `发送太频繁了，请 ${s} 秒后再试。`,
   session: '会话已结束，请刷新页面后继续聊天。',
   refused: '此页面无法使用聊天。',
@@ -47,6 +50,8 @@ const zh: Texts = {
   invalid: '这条消息无法发送，请缩短或修改后重试。',
   unavailable: '助手暂时无法使用，请稍后再试。',
   network: '无法连接聊天服务，请检查网络后重试。',
+  reconnecting: '连接中断，正在重新连接…',
+  cut: '回答被中断了，请重试。',
   generic: '出了点问题，请重试。',
 };
 

@@ -7,6 +7,8 @@ export interface Options {
   title: string | null;
   avatar: string | null;
   brand: string | null;
+  /** What the empty panel says. */
+  welcome: string | null;
   identified: boolean;
   token: string | null;
   startOpen: boolean;
@@ -34,6 +36,7 @@ export function readOptions(el: HTMLElement, scriptBase: string | null): Options
     title: a('chat-title'),
     avatar: a('avatar'),
     brand: a('brand-color'),
+    welcome: a('welcome'),
     identified: a('identity') === 'user' || !!token,
     token,
     startOpen: el.hasAttribute('open') && a('open') !== 'false',

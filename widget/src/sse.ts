@@ -1,4 +1,5 @@
 // Reads a `text/event-stream` body: `id:`, `event:`, `data:` lines; a blank line ends an event.
+import { networkError } from './errors.js';
 
 export interface SseEvent {
   id?: string;
@@ -6,7 +7,7 @@ export interface SseEvent {
   data: string;
 }
 
-/** Yields each event that has data; throws when the connection breaks. */
+/** Yields each event that has data; throws a network ChatError when the connection breaks. */
 export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
@@ -14,7 +15,7 @@ export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenera
   let ev: SseEvent = { data: '' };
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await reader.read().catch(() => Promise.reject(networkError()));
       if (done) return;
       const lines = (buf + decoder.decode(value, { stream: true })).split(/\r?\n/);
       buf = lines.pop() ?? '';

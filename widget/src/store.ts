@@ -1,15 +1,15 @@
 // localStorage under one prefix per gateway and app; a page that forbids storage just forgets.
 
 export class Store {
-  private readonly prefix: string;
+  readonly #prefix: string;
 
   constructor(prefix: string) {
-    this.prefix = prefix;
+    this.#prefix = prefix;
   }
 
   get(key: string): string | null {
     try {
-      return localStorage.getItem(this.prefix + key);
+      return localStorage.getItem(this.#prefix + key);
     } catch {
       return null;
     }
@@ -17,7 +17,7 @@ export class Store {
 
   set(key: string, value: string): void {
     try {
-      localStorage.setItem(this.prefix + key, value);
+      localStorage.setItem(this.#prefix + key, value);
     } catch {
       // storage full or forbidden: the widget still works for this page view
     }
@@ -25,7 +25,7 @@ export class Store {
 
   remove(key: string): void {
     try {
-      localStorage.removeItem(this.prefix + key);
+      localStorage.removeItem(this.#prefix + key);
     } catch {
       // as above
     }

@@ -33,8 +33,9 @@ svg{height:auto;width:20px}
 .log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:12px}
 .msg{display:flex;flex-direction:column;align-items:flex-start;max-width:85%;gap:4px}
 .user{align-self:flex-end;align-items:flex-end}
-.log:empty:before{content:attr(data-hi);color:var(--m);margin:auto;text-align:center}
+.log:empty:before{content:attr(data-hi);color:var(--m);margin:auto;text-align:center;max-width:280px}
 .bubble,.typing{padding:8px 12px;border-radius:14px 14px 14px 4px;background:var(--s);overflow-wrap:anywhere;max-width:100%}
+.plain{white-space:pre-wrap}
 .user .bubble{background:var(--b);color:#fff;border-radius:14px 14px 4px;white-space:pre-wrap}
 [data-state=queued] .bubble,[data-state=sending] .bubble{opacity:.7}
 .bubble>*{margin:0 0 8px}.bubble>:last-child{margin:0}
@@ -54,7 +55,7 @@ img{max-width:100%}
 .chips{display:flex;flex-wrap:wrap;gap:6px;padding:0 16px 10px}
 .chip{padding:4px 12px;border:1px solid var(--a);border-radius:99px;color:var(--a);font-size:13px}
 form{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid var(--l);margin:0}
-textarea{all:unset;flex:1;height:40px;max-height:120px;padding:8px 12px;border:1px solid var(--l);border-radius:12px;
+textarea{all:unset;box-sizing:border-box;flex:1;height:40px;max-height:120px;padding:8px 12px;border:1px solid var(--l);border-radius:12px;
 color:var(--f);white-space:pre-wrap;overflow-wrap:anywhere;overflow-y:auto;line-height:22px}
 textarea::placeholder{color:var(--m)}
 textarea:focus{border-color:var(--a);outline:0}

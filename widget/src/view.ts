@@ -7,6 +7,7 @@ export interface Looks {
   title: string;
   avatar: string | null;
   brand: string | null;
+  welcome: string;
 }
 
 export interface View {
@@ -51,7 +52,7 @@ export function buildView(shadow: ShadowRoot, t: Texts, looks: Looks): View {
     role: 'log',
     'aria-live': 'polite',
     'aria-label': looks.title,
-    'data-hi': t.welcome,
+    'data-hi': looks.welcome,
   });
   const chips = h('div', { class: 'chips', hidden: true });
   const input = h('textarea', { rows: '1', 'aria-label': t.message, placeholder: `${t.message}…` });
@@ -68,6 +69,13 @@ export function buildView(shadow: ShadowRoot, t: Texts, looks: Looks): View {
   );
   const root = h('div', { class: 'root' }, panel, launcher);
   if (looks.brand) root.style.setProperty('--coze-chat-brand', looks.brand);
-  shadow.replaceChildren(h('style', {}, CSS), root);
+  // A constructed stylesheet: a page's strict Content-Security-Policy (no 'unsafe-inline' styles)
+  // does not block it, as it would a <style> element (kept for browsers without one).
+  if (shadow.adoptedStyleSheets) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    shadow.adoptedStyleSheets = [sheet];
+    shadow.replaceChildren(root);
+  } else shadow.replaceChildren(h('style', {}, CSS), root);
   return { root, launcher, badge, panel, newButton, closeButton, banner, log, chips, form, input, send };
 }
