@@ -311,7 +311,7 @@ export function loadAppsFile(path: string): AppConfig[] {
   return parsed.data.apps.map((input, index) => {
     const app = parseApp(input, (p) => ({
       name: `${file}: ${pathText(['apps', index, ...p])}`,
-      secret: p[0] === 'secrets',
+      secret: p[0] === 'secrets' || (p[0] === 'mcp_servers' && p[2] === 'env'),
     }));
     if (ids.has(app.id))
       throw new ConfigError(`${file}: app id "${app.id}" is declared twice; give each app its own id`);
@@ -368,4 +368,59 @@ function targetOf(a: ParsedApp): Target {
 
 function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0];
+}
+
+/**
+ * An app as the apps file writes it (snake_case), for `GET /admin/apps`: secrets and the values of
+ * MCP servers' environments are shown as `***`.
+ */
+export function appAsWritten(a: AppConfig): Record<string, unknown> {
+  const t = a.target;
+  const target =
+    t.type === 'bot'
+      ? { type: 'bot', bot_id: t.botId }
+      : {
+          type: t.type,
+          workflow_id: t.workflowId,
+          ...(t.appId ? { app_id: t.appId } : {}),
+          ...(t.botId ? { bot_id: t.botId } : {}),
+          parameters: t.parameters,
+          ...(t.type === 'workflow' ? { input_parameter: t.inputParameter } : {}),
+        };
+  const rule = (r: RateRule) => ({ per_minute: r.perMinute, burst: r.burst });
+  return {
+    id: a.id,
+    target,
+    tools: a.tools.map((x) =>
+      x.type === 'http'
+        ? { name: x.name, type: 'http', url: x.url, timeout_ms: x.timeoutMs }
+        : { name: x.name, type: 'mcp', server: x.server, tool: x.tool, timeout_ms: x.timeoutMs },
+    ),
+    mcp_servers: Object.fromEntries(
+      Object.entries(a.mcpServers).map(([name, s]) => [
+        name,
+        s.type === 'http'
+          ? { url: s.url }
+          : {
+              command: s.command,
+              args: s.args,
+              env: Object.fromEntries(Object.keys(s.env).map((k) => [k, '***'])),
+              ...(s.cwd ? { cwd: s.cwd } : {}),
+            },
+      ]),
+    ),
+    secrets: a.secrets.map(() => '***'),
+    allowed_origins: a.allowedOrigins,
+    visitors: a.visitors,
+    session_ttl: a.sessionTtlSeconds,
+    max_message_chars: a.maxMessageChars,
+    max_conversations_per_user: a.maxConversationsPerUser,
+    ip_allowlist: a.ipAllowlist,
+    rate_limits: {
+      user: rule(a.rateLimits.user),
+      ip: rule(a.rateLimits.ip),
+      app: rule(a.rateLimits.app),
+      sessions_per_ip: rule(a.rateLimits.sessionsPerIp),
+    },
+  };
 }

@@ -1,5 +1,6 @@
 export {
   APP_DEFAULTS,
+  appAsWritten,
   type AppConfig,
   DEFAULT_RATE_LIMITS,
   type McpServerConfig,
