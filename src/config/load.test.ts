@@ -229,6 +229,10 @@ describe('the env-only app and the apps file: one schema', () => {
       /^DATABASE_URL must name the database, e\.g\. .* \(got "postgres:\/\/gw:\*\*\*@db\.internal:5432"\)$/,
     ],
     [
+      { DATABASE_URL: 'sqlite:/no/such/dir/x.db' },
+      /^DATABASE_URL names a SQLite file in a folder that does not exist \(got "sqlite:\/no\/such\/dir\/x\.db"\); create \/no\/such\/dir first/,
+    ],
+    [
       { REDIS_URL: 'http://:pw@localhost:6379' },
       /^REDIS_URL scheme "http" is not supported; .*\(got "http:\/\/:\*\*\*@localhost:6379"\)$/,
     ],

@@ -1,8 +1,9 @@
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type AppConfig, type AppInput, loadAppsFile, parseApp, type Setting } from './apps.js';
 import { ConfigError, got, withoutPassword } from './config-error.js';
-import { type Env, envSchema, SECRET_SETTINGS } from './schema.js';
+import { DEFAULT_DATABASE_URL, type Env, envSchema, SECRET_SETTINGS } from './schema.js';
 
 export { ConfigError };
 
@@ -356,6 +357,7 @@ function parseDatabase(e: Env): DatabaseConfig {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '')
       throw new ConfigError('DATABASE_URL sqlite: needs a path, e.g. sqlite:./data/coze-gateway.db');
+    checkSqliteFolder(path);
     return { kind: 'sqlite', url: raw, redactedUrl: raw, path, ...common };
   }
   const url = parseServiceUrl('DATABASE_URL', raw, Object.keys(DATABASE_SCHEMES));
@@ -365,6 +367,22 @@ function parseDatabase(e: Env): DatabaseConfig {
     );
   }
   return { kind: DATABASE_SCHEMES[url.protocol], url: raw, redactedUrl: redact(url), ...common };
+}
+
+const DEFAULT_SQLITE_PATH = DEFAULT_DATABASE_URL.slice('sqlite:'.length);
+
+/**
+ * A SQLite file's folder must exist (a typo in a path must not quietly make a tree of folders and
+ * an empty database there); only the default `data/` folder of the quick start is made.
+ */
+function checkSqliteFolder(path: string): void {
+  if (path === ':memory:' || resolve(path) === resolve(DEFAULT_SQLITE_PATH)) return;
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder)) {
+    throw new ConfigError(
+      `DATABASE_URL names a SQLite file in a folder that does not exist${got(`sqlite:${path}`)}; create ${folder} first, or fix the path`,
+    );
+  }
 }
 
 function parseRedis(e: Env): RedisConfig | undefined {

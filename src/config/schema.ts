@@ -47,6 +47,9 @@ const oneOf = <const T extends readonly [string, ...string[]]>(
       return z.NEVER;
     });
 
+/** The quick start's database (its folder, `data/`, is the one folder made on a first run). */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/coze-gateway.db';
+
 /** Settings whose values never appear in a message (only their length). */
 export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'COZE_PAT',
@@ -82,7 +85,7 @@ export const envSchema = z.object({
   COZE_FIRST_EVENT_TIMEOUT_MS: int('COZE_FIRST_EVENT_TIMEOUT_MS', 100, 600_000, 60_000),
   COZE_IDLE_TIMEOUT_MS: int('COZE_IDLE_TIMEOUT_MS', 100, 600_000, 90_000),
   SIMULATOR_DELTA_DELAY_MS: int('SIMULATOR_DELTA_DELAY_MS', 0, 10_000, 30),
-  DATABASE_URL: z.string().optional().default('sqlite:./data/coze-gateway.db'),
+  DATABASE_URL: z.string().optional().default(DEFAULT_DATABASE_URL),
   DATABASE_POOL_MAX: int('DATABASE_POOL_MAX', 1, 1000, 10),
   DATABASE_CONNECT_TIMEOUT_MS: int('DATABASE_CONNECT_TIMEOUT_MS', 100, 120_000, 5000),
   DATABASE_MIGRATE: bool('DATABASE_MIGRATE', true),
