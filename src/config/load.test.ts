@@ -229,6 +229,10 @@ describe('the env-only app and the apps file: one schema', () => {
       /^DATABASE_URL must name the database, e\.g\. .* \(got "postgres:\/\/gw:\*\*\*@db\.internal:5432"\)$/,
     ],
     [
+      { DATABASE_URL: './data/x.db' },
+      /^DATABASE_URL is not a URL; use one of postgres:\/\/, .*, or sqlite:<path> \(e\.g\. sqlite:\.\/data\/coze-gateway\.db\) \(got "\.\/data\/x\.db"\)$/,
+    ],
+    [
       { DATABASE_URL: 'sqlite:/no/such/dir/x.db' },
       /^DATABASE_URL names a SQLite file in a folder that does not exist \(got "sqlite:\/no\/such\/dir\/x\.db"\); create \/no\/such\/dir first/,
     ],

@@ -397,7 +397,8 @@ function parseRedis(e: Env): RedisConfig | undefined {
 }
 
 function parseServiceUrl(setting: string, raw: string, schemes: string[]): URL {
-  const expected = schemes.map((s) => `${s}//`).join(', ');
+  const hint = setting === 'DATABASE_URL' ? ', or sqlite:<path> (e.g. sqlite:./data/coze-gateway.db)' : '';
+  const expected = `${schemes.map((s) => `${s}//`).join(', ')}${hint}`;
   let url: URL;
   try {
     url = new URL(raw);
@@ -405,9 +406,8 @@ function parseServiceUrl(setting: string, raw: string, schemes: string[]): URL {
     throw new ConfigError(`${setting} is not a URL; use one of ${expected}${got(withoutPassword(raw))}`);
   }
   if (!schemes.includes(url.protocol)) {
-    const hint = setting === 'DATABASE_URL' ? ', or sqlite:<path>' : '';
     throw new ConfigError(
-      `${setting} scheme "${url.protocol.slice(0, -1)}" is not supported; use ${expected}${hint}${got(withoutPassword(raw))}`,
+      `${setting} scheme "${url.protocol.slice(0, -1)}" is not supported; use ${expected}${got(withoutPassword(raw))}`,
     );
   }
   return url;
