@@ -7,7 +7,7 @@
 //   #fail:    chat.created, chat.in_progress, message.delta×2, chat.failed, done
 import { chunkText } from './bot.js';
 import { newToolCallId, nowSec } from './ids.js';
-import { charCount, FAILURE, type RunDeps, releaseChat, streamOf } from './runner.js';
+import { charCount, FAILURE, type RunDeps, releaseChat, streamOf } from './chat-round.js';
 import {
   type ChatRecord,
   type ChatStatus,
@@ -16,7 +16,7 @@ import {
   deltaJson,
   type MessageRecord,
   messageJson,
-} from './store.js';
+} from './records.js';
 
 export interface ChatflowSink {
   event(name: string, data: unknown): void;
@@ -70,7 +70,7 @@ export async function runChatflow(
   const newMessage = (type: string, content: string): MessageRecord => {
     const now = nowSec();
     const m: MessageRecord = {
-      id: deps.store.id(),
+      id: deps.records.id(),
       conversationId: conv.id,
       botId: '',
       chatId: chat.id,
