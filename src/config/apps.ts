@@ -70,14 +70,14 @@ export interface AppConfig {
 }
 
 /** The one place of the per-app defaults, for the apps file and the env-only app alike. */
-export const DEFAULT_RATE_LIMITS: AppConfig['rateLimits'] = {
+const DEFAULT_RATE_LIMITS: AppConfig['rateLimits'] = {
   user: { perMinute: 60, burst: 10 },
   ip: { perMinute: 120, burst: 30 },
   app: { perMinute: 6000, burst: 600 },
   sessionsPerIp: { perMinute: 20, burst: 10 },
 };
 
-export const APP_DEFAULTS = {
+const APP_DEFAULTS = {
   sessionTtlSeconds: 86400,
   maxMessageChars: 4000,
   maxConversationsPerUser: 100,
@@ -272,7 +272,7 @@ export function parseApp(input: unknown, settingOf: (path: readonly PropertyKey[
 }
 
 /** `tools[1].url` */
-export function pathText(path: readonly PropertyKey[]): string {
+function pathText(path: readonly PropertyKey[]): string {
   return path
     .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
     .join('')

@@ -1,8 +1,6 @@
 export {
-  APP_DEFAULTS,
-  appAsWritten,
   type AppConfig,
-  DEFAULT_RATE_LIMITS,
+  appAsWritten,
   type McpServerConfig,
   type RateRule,
   type Target,
@@ -15,5 +13,4 @@ export {
   type JwtAppConfig,
   loadConfig,
   type RedisConfig,
-  SIMULATOR_BOT_ID,
 } from './load.js';

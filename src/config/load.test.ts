@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './load.js';
+import { DEFAULT_BOT_ID } from '../simulator/index.js';
+import { ConfigError, loadConfig, SIMULATOR_BOT_ID } from './load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cg-config-'));
 function keyFile(name: string, pem: string): string {
@@ -144,6 +145,11 @@ describe('the env-only app and the apps file: one schema', () => {
     expect(file).toMatch(
       /: apps\[0\]\.target\.workflow_id must be the chatflow's numeric id, as in its Coze URL \(got "flow-1"\)$/,
     );
+  });
+
+  it("chats with the built-in simulator's own bot when no bot is given", () => {
+    expect(SIMULATOR_BOT_ID).toBe(DEFAULT_BOT_ID);
+    expect(loadConfig({}).apps[0].target).toEqual({ type: 'bot', botId: DEFAULT_BOT_ID });
   });
 
   it('gives the env-only app the defaults of an app in the file', () => {

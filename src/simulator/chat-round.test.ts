@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { reply } from './bot.js';
-import { createIdGenerator, nowSec } from './ids.js';
 import { type ChatSink, type RunPlan, runChat } from './chat-round.js';
-import { Sleeper } from './sleeper.js';
+import { createIdGenerator, nowSec } from './ids.js';
 import { type ChatRecord, Records } from './records.js';
+import { Sleeper } from './sleeper.js';
 
 class FakeSink implements ChatSink {
   events: string[] = [];

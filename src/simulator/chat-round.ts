@@ -2,7 +2,6 @@
 // The round runs to its end even when the stream is gone (client disconnect or a cut), as Coze does.
 import { type BotReply, chunkText, followUps } from './bot.js';
 import { newToolCallId, nowSec } from './ids.js';
-import type { Sleeper } from './sleeper.js';
 import {
   type ChatRecord,
   type ConversationRecord,
@@ -12,6 +11,7 @@ import {
   messageJson,
   type Records,
 } from './records.js';
+import type { Sleeper } from './sleeper.js';
 
 /** Where events go; SseWriter implements it. */
 export interface ChatSink {

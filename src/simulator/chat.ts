@@ -1,5 +1,6 @@
 // /v3/chat and its companions: retrieve, message list, cancel, submit_tool_outputs (§3).
 import { type BotReply, reply, toolAnswer } from './bot.js';
+import { runChat } from './chat-round.js';
 import type { AuthedRequest, SimContext } from './context.js';
 import { ownConversation, parseMessages, saveMessages, textOf } from './conversations.js';
 import {
@@ -13,11 +14,10 @@ import {
   toMetadata,
 } from './http-util.js';
 import { nowSec } from './ids.js';
-import { runChat } from './chat-round.js';
-import { SseWriter } from './sse.js';
 import { type ChatRecord, type ConversationRecord, chatJson, messageJson } from './records.js';
+import { SseWriter } from './sse.js';
 
-export const MSG_BUSY =
+const MSG_BUSY =
   'There is already a chat in progress in this conversation. Wait until it has finished or cancel it.';
 export const SLOW_DELTA_MS = 200;
 export const MAGIC_AFTER_DELTAS = 2;

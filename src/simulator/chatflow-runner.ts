@@ -6,8 +6,8 @@
 //             generate_answer_finish 1), chat.requires_action (tool call type reply_message), done
 //   #fail:    chat.created, chat.in_progress, message.delta×2, chat.failed, done
 import { chunkText } from './bot.js';
-import { newToolCallId, nowSec } from './ids.js';
 import { charCount, FAILURE, type RunDeps, releaseChat, streamOf } from './chat-round.js';
+import { newToolCallId, nowSec } from './ids.js';
 import {
   type ChatRecord,
   type ChatStatus,
@@ -44,7 +44,7 @@ const without = (o: Record<string, unknown>, ...keys: string[]): Record<string, 
   return out;
 };
 
-export const chatflowChatJson = (c: ChatRecord, status?: ChatStatus): Record<string, unknown> =>
+const chatflowChatJson = (c: ChatRecord, status?: ChatStatus): Record<string, unknown> =>
   without(chatJson(c, status), 'bot_id', 'meta_data');
 const messageOut = (m: MessageRecord): Record<string, unknown> =>
   without(messageJson(m), 'bot_id', 'meta_data');

@@ -20,8 +20,8 @@ import { ownConversation, parseMessages, saveMessages, textOf } from './conversa
 import { chatflowFraming, debugUrl } from './framing.js';
 import { isRecord, MSG_BAD_PARAM, readJson, sendError } from './http-util.js';
 import { nowSec } from './ids.js';
-import { SseWriter } from './sse.js';
 import type { ChatRecord, ConversationRecord } from './records.js';
+import { SseWriter } from './sse.js';
 import { QUESTION } from './workflow-engine.js';
 import { checkTarget, parseParameters } from './workflow-request.js';
 

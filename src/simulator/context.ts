@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthStore, Identity } from './auth.js';
 import type { FaultState } from './faults.js';
 import type { SimulatorStats } from './index.js';
-import type { Sleeper } from './sleeper.js';
 import type { Records } from './records.js';
+import type { Sleeper } from './sleeper.js';
 import type { WorkflowStore } from './workflow-store.js';
 
 export interface SimContext {

@@ -40,9 +40,9 @@ import { emptyStats, type SimContext } from './context.js';
 import { DEFAULT_BOT_ID } from './conversations.js';
 import { FaultState, type Faults } from './faults.js';
 import { createIdGenerator } from './ids.js';
+import { Records } from './records.js';
 import { createDispatcher } from './server.js';
 import { Sleeper } from './sleeper.js';
-import { Records } from './records.js';
 import { WorkflowStore } from './workflow-store.js';
 
 export { DEFAULT_BOT_ID } from './conversations.js';

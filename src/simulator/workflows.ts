@@ -26,8 +26,8 @@ import {
 } from './workflow-store.js';
 
 /** `#slow`: the gap before each output piece, well above the default PING interval. */
-export const SLOW_PIECE_MS = 300;
-export const MSG_BAD_EVENT = 'Invalid event_id: no interrupted workflow waits for it';
+const SLOW_PIECE_MS = 300;
+const MSG_BAD_EVENT = 'Invalid event_id: no interrupted workflow waits for it';
 export const HISTORY_PATH = /^\/v1\/workflows\/([^/]+)\/run_histories\/([^/]+)$/;
 
 function openSink(ctx: SimContext, rc: AuthedRequest, run: WorkflowRun): WorkflowSink {
