@@ -16,10 +16,42 @@ const REDACT = [
   'access_token',
 ];
 
+/**
+ * `err` in a log line. A GatewayError is an expected failure (Coze refused or failed a chat, a stream
+ * was cut, a request was refused): its code, its message and its cause's message, each in a field
+ * of its own (pino's serializer would glue them: "…please try again.: Coze chat failed"), with no
+ * stack. Anything else is a bug, and so is the cause of a GW_INTERNAL: pino's serializer, with the
+ * stack. (Recognised by shape: this module imports nothing of the project.)
+ */
+function serializeError(err: unknown): unknown {
+  if (
+    !(err instanceof Error) ||
+    err.name !== 'GatewayError' ||
+    typeof (err as { code?: unknown }).code !== 'string'
+  ) {
+    return pino.stdSerializers.err(err as Error);
+  }
+  const e = err as Error & { code: string; cozeCode?: number; logId?: string };
+  const cause = e.cause;
+  return {
+    type: 'GatewayError',
+    code: e.code,
+    message: e.message,
+    ...(e.cozeCode === undefined ? {} : { cozeCode: e.cozeCode }),
+    ...(e.logId === undefined ? {} : { cozeLogId: e.logId }),
+    ...(cause === undefined
+      ? {}
+      : e.code === 'GW_INTERNAL' && cause instanceof Error
+        ? { cause: pino.stdSerializers.err(cause) }
+        : { cause: cause instanceof Error ? cause.message : String(cause) }),
+  };
+}
+
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
       level,
+      serializers: { err: serializeError },
       base: { service: 'coze-gateway' },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
