@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { newId } from './ids.js';
 
 describe('newId', () => {
@@ -13,5 +13,16 @@ describe('newId', () => {
     const tails = new Set(Array.from({ length: 5_000 }, () => newId('x').slice(-12)));
     // 48 random bits each: a repeat among 5,000 would mean the pool hands out the same bytes.
     expect(tails.size).toBe(5_000);
+  });
+
+  it('keeps ids in order when the clock steps back', () => {
+    const first = newId('tn');
+    const now = vi.spyOn(Date, 'now').mockReturnValue(Date.now() - 60_000);
+    try {
+      const later = [newId('tn'), newId('tn')];
+      expect([first, ...later].sort()).toEqual([first, ...later]);
+    } finally {
+      now.mockRestore();
+    }
   });
 });

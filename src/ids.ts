@@ -14,14 +14,15 @@ function randomHex(bytes: number): string {
 }
 
 /**
- * A time-ordered id: `<prefix>_` + 12 hex digits of epoch ms + 16 random hex digits.
- * Ids made later sort later as strings (within one process, strictly: a counter breaks ties),
- * so "order by id" is creation order on every database.
+ * A time-ordered id: `<prefix>_` + 12 hex digits of epoch ms + 4 hex digits of a counter within
+ * that millisecond + 12 random hex digits. Ids made later sort later as strings (within one
+ * process, strictly: the counter breaks ties, and a clock that steps back is held at the last
+ * millisecond used), so "order by id" is creation order on every database.
  */
 let last = 0;
 let counter = 0;
 export function newId(prefix: string): string {
-  const now = Date.now();
+  const now = Math.max(Date.now(), last);
   if (now === last) counter++;
   else {
     last = now;

@@ -10,13 +10,16 @@ import { startGateway } from './gateway.js';
 
 const HELP = `coze-gateway: a self-hosted gateway between your website's chat and Coze
 
-Usage:
-  coze-gateway start              run the gateway (settings from the environment; see README)
+Usage (in the project folder, where the command is npx coze-gateway; npm start runs start):
+  coze-gateway [start]            run the gateway; start is the default command. Settings come from
+                                  the environment (see README); it listens on HOST (default
+                                  127.0.0.1) and PORT (default 8080) and prints the address to open
   coze-gateway simulator [--port N] [--host H] [--pat TOKEN] [--control-token T]
                                   run only the Coze simulator (a Coze-compatible test server);
                                   its /_simulator/ test routes need T (made and printed if not given)
   coze-gateway migrate            bring the database named by DATABASE_URL up to date, then exit
-  coze-gateway keys [--out DIR]   make an RSA key pair for a Coze OAuth JWT app (private_key.pem, public_key.pem)
+  coze-gateway keys --out DIR     make an RSA key pair for a Coze OAuth JWT app in DIR
+                                  (private_key.pem, public_key.pem); keep DIR out of your repository
   coze-gateway help               this text
 `;
 
@@ -47,6 +50,8 @@ async function start(): Promise<number> {
   const gateway = await startGateway(config);
   const mode = config.coze.mode === 'simulator' ? 'the built-in Coze simulator' : config.coze.baseUrl;
   gateway.logger.info({ url: gateway.url, upstream: mode }, `coze-gateway is listening on ${gateway.url}`);
+  // The log is JSON for machines; a person starting it wants the address to open.
+  process.stdout.write(`coze-gateway listening: open ${gateway.url}/\n`);
   // SIGTERM and SIGINT (Ctrl-C) both shut down: running turns finish up to SHUTDOWN_GRACE_MS. A
   // second signal, or a close that overruns its grace by 15 s, exits at once (code 1). A closed
   // stdout (a log pipe whose reader went away) must not stop any of this: its errors are dropped.
@@ -117,8 +122,15 @@ async function migrate(): Promise<number> {
 }
 
 function keys(args: string[]): number {
-  const { values } = parseArgs({ args, options: { out: { type: 'string', default: '.' } } });
-  const dir = values.out!;
+  const { values } = parseArgs({ args, options: { out: { type: 'string' } } });
+  if (!values.out) {
+    // A private key written into the working folder ends up committed sooner or later.
+    process.stderr.write(
+      'coze-gateway keys: give --out DIR, a folder outside your source tree for the key pair (e.g. --out ~/.coze-keys)\n',
+    );
+    return 2;
+  }
+  const dir = values.out;
   const priv = join(dir, 'private_key.pem');
   if (existsSync(priv)) throw new ConfigError(`${priv} exists already; choose another --out folder`);
   mkdirSync(dir, { recursive: true });

@@ -1,7 +1,6 @@
 export {
-  APP_DEFAULTS,
   type AppConfig,
-  DEFAULT_RATE_LIMITS,
+  appAsWritten,
   type McpServerConfig,
   type RateRule,
   SSO_DEFAULTS,
@@ -16,5 +15,4 @@ export {
   type JwtAppConfig,
   loadConfig,
   type RedisConfig,
-  SIMULATOR_BOT_ID,
 } from './load.js';

@@ -1,19 +1,15 @@
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { type AppConfig, DEFAULT_RATE_LIMITS, loadAppsFile } from './apps.js';
-import { type Env, envSchema } from './schema.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type AppConfig, type AppInput, loadAppsFile, parseApp, type Setting } from './apps.js';
+import { ConfigError, got, withoutPassword } from './config-error.js';
+import { DEFAULT_DATABASE_URL, type Env, envSchema, SECRET_SETTINGS } from './schema.js';
 import { checkTimeouts, parseTrustProxy, ServerSettingError, type ServerTimeouts } from './server.js';
+
+export { ConfigError };
 
 /** The built-in simulator's bot (src/simulator DEFAULT_BOT_ID; a test keeps the two equal). */
 export const SIMULATOR_BOT_ID = '7500000000000000001';
-
-/** A setting is wrong. The message is one line: the setting, what is wrong, what to do. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 export interface JwtAppConfig {
   clientId: string;
@@ -62,7 +58,6 @@ export interface Config {
     /** `simulator`: no credential was given, the built-in simulator is the upstream. */
     mode: 'coze' | 'simulator';
     baseUrl: string;
-    botId?: string;
     jwt?: JwtAppConfig;
     pat?: string;
     /** Requested lifetime of OAuth access tokens (also used with the built-in simulator). */
@@ -108,35 +103,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const setting = String(issue.path[0] ?? 'configuration');
-    throw new ConfigError(issue.message.startsWith(setting) ? issue.message : `${setting}: ${issue.message}`);
+    const message = issue.message.startsWith(setting) ? issue.message : `${setting} ${issue.message}`;
+    // Messages of the schema's own checks carry the value; zod's do not.
+    throw new ConfigError(
+      /\(got /.test(message) ? message : `${message}${got(env[setting], SECRET_SETTINGS.has(setting))}`,
+    );
   }
   const e = parsed.data;
   const baseUrl = parseBaseUrl(e.COZE_BASE_URL);
   const jwt = parseJwtApp(e);
   if (e.GATEWAY_ADMIN_TOKEN !== undefined && e.GATEWAY_ADMIN_TOKEN.length < 16) {
     throw new ConfigError(
-      'GATEWAY_ADMIN_TOKEN must be at least 16 characters; generate one with `openssl rand -hex 32`',
-    );
-  }
-  if (e.GATEWAY_SECRET !== undefined && e.GATEWAY_SECRET.length < 16) {
-    throw new ConfigError(
-      'GATEWAY_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`',
+      `GATEWAY_ADMIN_TOKEN must be at least 16 characters${got(e.GATEWAY_ADMIN_TOKEN, true)}; generate one with \`openssl rand -hex 32\``,
     );
   }
   const mode = jwt || e.COZE_PAT ? 'coze' : 'simulator';
+  const target = e.COZE_BOT_ID ?? e.COZE_CHATFLOW_ID ?? e.COZE_WORKFLOW_ID ?? e.COZE_APP_ID;
+  if (mode === 'simulator' && target !== undefined) {
+    const name = TARGET_SETTINGS.find((n) => e[n] !== undefined)!;
+    throw new ConfigError(
+      `${name} is set${got(e[name])} but no Coze credential is: set COZE_PAT, or COZE_CLIENT_ID, COZE_KEY_ID and COZE_PRIVATE_KEY_FILE (or unset ${name} to try the built-in simulator)`,
+    );
+  }
   if (mode === 'coze' && !e.COZE_BOT_ID && !e.COZE_WORKFLOW_ID && !e.COZE_CHATFLOW_ID && !e.GATEWAY_CONFIG) {
     throw new ConfigError(
       'COZE_BOT_ID is not set: give the id of the published bot to chat with (or COZE_CHATFLOW_ID / COZE_WORKFLOW_ID)',
-    );
-  }
-  for (const name of ['COZE_WORKFLOW_ID', 'COZE_CHATFLOW_ID', 'COZE_APP_ID'] as const) {
-    const v = e[name];
-    if (v !== undefined && !/^\d{1,32}$/.test(v))
-      throw new ConfigError(`${name} must be a numeric Coze id (got "${v}")`);
-  }
-  if (e.COZE_BOT_ID !== undefined && !/^\d{1,32}$/.test(e.COZE_BOT_ID)) {
-    throw new ConfigError(
-      `COZE_BOT_ID must be the bot's numeric id, as in its Coze URL (got "${e.COZE_BOT_ID}")`,
     );
   }
   const config: Config = {
@@ -151,7 +142,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     coze: {
       mode,
       baseUrl,
-      botId: e.COZE_BOT_ID,
       jwt,
       pat: e.COZE_PAT,
       tokenTtlSeconds: e.COZE_TOKEN_TTL,
@@ -203,67 +193,115 @@ function serverSettings(e: Env): Pick<Config['server'], 'trustProxy' | 'timeouts
   }
 }
 
+const TARGET_SETTINGS = ['COZE_BOT_ID', 'COZE_CHATFLOW_ID', 'COZE_WORKFLOW_ID', 'COZE_APP_ID'] as const;
+
 function parseApps(e: Env): AppConfig[] {
-  if (e.GATEWAY_CONFIG) {
-    try {
-      return loadAppsFile(e.GATEWAY_CONFIG);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
+  if (e.GATEWAY_CONFIG) return loadAppsFile(e.GATEWAY_CONFIG);
+  const { input, settingOf } = envApp(e);
+  return [parseApp(input, settingOf)];
+}
+
+/** Env settings of the env-only app, by the app field they fill (as in the apps file). */
+const ENV_APP_FIELDS = {
+  visitors: 'GATEWAY_VISITORS',
+  session_ttl: 'SESSION_TTL',
+  max_message_chars: 'MAX_MESSAGE_CHARS',
+  max_conversations_per_user: 'MAX_CONVERSATIONS_PER_USER',
+} as const;
+const ENV_RATE_LIMITS = {
+  user: 'RATE_LIMIT_USER',
+  ip: 'RATE_LIMIT_IP',
+  app: 'RATE_LIMIT_APP',
+  sessions_per_ip: 'RATE_LIMIT_SESSIONS_PER_IP',
+} as const;
+
+/**
+ * The env-only app, `default`, written as an app of the apps file would be, so that one schema
+ * checks both (and holds the defaults). `settingOf` names the variable behind a field.
+ */
+function envApp(e: Env): { input: AppInput; settingOf: (path: readonly PropertyKey[]) => Setting } {
+  if (e.COZE_CHATFLOW_ID && e.COZE_WORKFLOW_ID) {
+    throw new ConfigError(
+      'COZE_CHATFLOW_ID and COZE_WORKFLOW_ID are both set: keep one (a chatflow chats, a workflow runs once per message)',
+    );
   }
+  const flowId = e.COZE_CHATFLOW_ID ?? e.COZE_WORKFLOW_ID;
+  const flowSetting = e.COZE_CHATFLOW_ID ? 'COZE_CHATFLOW_ID' : 'COZE_WORKFLOW_ID';
+  if (!flowId && e.COZE_APP_ID) {
+    throw new ConfigError(
+      `COZE_APP_ID is set${got(e.COZE_APP_ID)} without COZE_CHATFLOW_ID or COZE_WORKFLOW_ID: it names the Coze app a chatflow or workflow runs in; unset it for a bot`,
+    );
+  }
+  if (flowId && e.COZE_APP_ID && e.COZE_BOT_ID) {
+    throw new ConfigError(
+      `COZE_APP_ID and COZE_BOT_ID are both set: a ${e.COZE_CHATFLOW_ID ? 'chatflow' : 'workflow'} runs in one of them; keep one (Coze refuses both)`,
+    );
+  }
+  const target: AppInput['target'] = flowId
+    ? {
+        type: e.COZE_CHATFLOW_ID ? 'chatflow' : 'workflow',
+        workflow_id: flowId,
+        ...(e.COZE_APP_ID ? { app_id: e.COZE_APP_ID } : {}),
+        ...(e.COZE_BOT_ID ? { bot_id: e.COZE_BOT_ID } : {}),
+      }
+    : { type: 'bot', bot_id: e.COZE_BOT_ID ?? SIMULATOR_BOT_ID };
+  const secretSettings = (['GATEWAY_SECRET', 'GATEWAY_SECRET_PREVIOUS'] as const).filter(
+    (n) => e[n] !== undefined,
+  );
   const origins = (e.ALLOWED_ORIGINS ?? '')
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean);
-  for (const o of origins) {
-    let ok = false;
-    try {
-      ok = new URL(o).origin === o;
-    } catch {}
-    if (!ok) {
-      throw new ConfigError(
-        `ALLOWED_ORIGINS: "${o}" is not an origin; list them like https://shop.example.com,https://www.example.com`,
-      );
-    }
+  const input: Record<string, unknown> = {
+    id: 'default',
+    target,
+    secrets: secretSettings.map((n) => e[n]),
+    allowed_origins: origins,
+    rate_limits: {},
+  };
+  for (const [field, name] of Object.entries(ENV_APP_FIELDS)) {
+    const v = e[name];
+    if (v !== undefined) input[field] = field === 'visitors' ? envBoolean(v) : envNumber(v);
   }
-  return [
-    {
-      id: 'default',
-      target: envTarget(e),
-      tools: [],
-      mcpServers: {},
-      secrets: [e.GATEWAY_SECRET, e.GATEWAY_SECRET_PREVIOUS].filter((x): x is string => x !== undefined),
-      allowedOrigins: origins,
-      visitors: e.GATEWAY_VISITORS,
-      sessionTtlSeconds: e.SESSION_TTL,
-      maxMessageChars: e.MAX_MESSAGE_CHARS,
-      maxConversationsPerUser: e.MAX_CONVERSATIONS_PER_USER,
-      ipAllowlist: [],
-      rateLimits: {
-        user: e.RATE_LIMIT_USER ?? DEFAULT_RATE_LIMITS.user,
-        ip: e.RATE_LIMIT_IP ?? DEFAULT_RATE_LIMITS.ip,
-        app: e.RATE_LIMIT_APP ?? DEFAULT_RATE_LIMITS.app,
-        sessionsPerIp: e.RATE_LIMIT_SESSIONS_PER_IP ?? DEFAULT_RATE_LIMITS.sessionsPerIp,
-      },
-    },
-  ];
+  for (const [rule, name] of Object.entries(ENV_RATE_LIMITS)) {
+    const v = e[name];
+    if (v === undefined) continue;
+    const m = /^\s*(\d{1,9})\s*\/\s*(\d{1,9})\s*$/.exec(v);
+    if (!m) throw new ConfigError(`${name} must be <per minute>/<burst>, e.g. 60/10${got(v)}`);
+    (input.rate_limits as Record<string, unknown>)[rule] = { per_minute: Number(m[1]), burst: Number(m[2]) };
+  }
+  const settingOf = (path: readonly PropertyKey[]): Setting => {
+    const [field, sub] = path;
+    if (field === 'target') {
+      const name = sub === 'app_id' ? 'COZE_APP_ID' : sub === 'workflow_id' ? flowSetting : 'COZE_BOT_ID';
+      return { name, value: e[name] };
+    }
+    if (field === 'secrets') {
+      const name = typeof sub === 'number' ? secretSettings[sub] : 'GATEWAY_SECRET';
+      return { name, value: e[name], secret: true };
+    }
+    if (field === 'allowed_origins') {
+      return { name: 'ALLOWED_ORIGINS', value: typeof sub === 'number' ? origins[sub] : e.ALLOWED_ORIGINS };
+    }
+    if (field === 'rate_limits' && typeof sub === 'string' && sub in ENV_RATE_LIMITS) {
+      const name = ENV_RATE_LIMITS[sub as keyof typeof ENV_RATE_LIMITS];
+      return { name, value: e[name] };
+    }
+    const name = ENV_APP_FIELDS[field as keyof typeof ENV_APP_FIELDS];
+    return name ? { name, value: e[name] } : { name: `the environment's app: ${String(field)}` };
+  };
+  return { input: input as AppInput, settingOf };
 }
 
-/** The env-only app's target: a chatflow, a workflow, or (default) a bot. */
-function envTarget(e: Env): AppConfig['target'] {
-  const where = e.COZE_APP_ID ? { appId: e.COZE_APP_ID } : e.COZE_BOT_ID ? { botId: e.COZE_BOT_ID } : {};
-  if (e.COZE_CHATFLOW_ID)
-    return { type: 'chatflow', workflowId: e.COZE_CHATFLOW_ID, ...where, parameters: {} };
-  if (e.COZE_WORKFLOW_ID) {
-    return {
-      type: 'workflow',
-      workflowId: e.COZE_WORKFLOW_ID,
-      ...where,
-      parameters: {},
-      inputParameter: 'USER_INPUT',
-    };
-  }
-  return { type: 'bot', botId: e.COZE_BOT_ID ?? SIMULATOR_BOT_ID };
+/** A number where the text is one (the schema says what range); else the text, which it refuses. */
+function envNumber(v: string): number | string {
+  return /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+}
+
+function envBoolean(v: string): boolean | string {
+  if (/^(1|true|yes|on)$/i.test(v.trim())) return true;
+  if (/^(0|false|no|off)$/i.test(v.trim())) return false;
+  return v;
 }
 
 function parseBaseUrl(raw: string): string {
@@ -360,15 +398,32 @@ function parseDatabase(e: Env): DatabaseConfig {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '')
       throw new ConfigError('DATABASE_URL sqlite: needs a path, e.g. sqlite:./data/coze-gateway.db');
+    checkSqliteFolder(path);
     return { kind: 'sqlite', url: raw, redactedUrl: raw, path, ...common };
   }
   const url = parseServiceUrl('DATABASE_URL', raw, Object.keys(DATABASE_SCHEMES));
   if (url.pathname.length <= 1) {
     throw new ConfigError(
-      `DATABASE_URL must name the database, e.g. ${url.protocol}//user@host/coze_gateway`,
+      `DATABASE_URL must name the database, e.g. ${url.protocol}//user@host/coze_gateway${got(withoutPassword(raw))}`,
     );
   }
   return { kind: DATABASE_SCHEMES[url.protocol], url: raw, redactedUrl: redact(url), ...common };
+}
+
+const DEFAULT_SQLITE_PATH = DEFAULT_DATABASE_URL.slice('sqlite:'.length);
+
+/**
+ * A SQLite file's folder must exist (a typo in a path must not quietly make a tree of folders and
+ * an empty database there); only the default `data/` folder of the quick start is made.
+ */
+function checkSqliteFolder(path: string): void {
+  if (path === ':memory:' || resolve(path) === resolve(DEFAULT_SQLITE_PATH)) return;
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder)) {
+    throw new ConfigError(
+      `DATABASE_URL names a SQLite file in a folder that does not exist${got(`sqlite:${path}`)}; create ${folder} first, or fix the path`,
+    );
+  }
 }
 
 function parseRedis(e: Env): RedisConfig | undefined {
@@ -383,17 +438,17 @@ function parseRedis(e: Env): RedisConfig | undefined {
 }
 
 function parseServiceUrl(setting: string, raw: string, schemes: string[]): URL {
-  const expected = schemes.map((s) => `${s}//`).join(', ');
+  const hint = setting === 'DATABASE_URL' ? ', or sqlite:<path> (e.g. sqlite:./data/coze-gateway.db)' : '';
+  const expected = `${schemes.map((s) => `${s}//`).join(', ')}${hint}`;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${setting} is not a URL; use one of ${expected}`);
+    throw new ConfigError(`${setting} is not a URL; use one of ${expected}${got(withoutPassword(raw))}`);
   }
   if (!schemes.includes(url.protocol)) {
-    const hint = setting === 'DATABASE_URL' ? ', or sqlite:<path>' : '';
     throw new ConfigError(
-      `${setting} scheme "${url.protocol.slice(0, -1)}" is not supported; use ${expected}${hint}`,
+      `${setting} scheme "${url.protocol.slice(0, -1)}" is not supported; use ${expected}${got(withoutPassword(raw))}`,
     );
   }
   return url;

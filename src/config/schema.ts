@@ -31,23 +31,33 @@ const bool = (name: string, fallback: boolean) =>
       return z.NEVER;
     });
 
-/** `<per minute>/<burst>`, e.g. `60/10`. */
-const rate = (name: string) =>
+/** One of a few words, e.g. a log level. */
+const oneOf = <const T extends readonly [string, ...string[]]>(
+  name: string,
+  values: T,
+  fallback: T[number],
+) =>
   z
     .string()
     .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      const m = /^\s*(\d{1,7})\s*\/\s*(\d{1,7})\s*$/.exec(v);
-      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be <per minute>/<burst>, e.g. 60/10 (got "${v}")`,
-        });
-        return z.NEVER;
-      }
-      return { perMinute: Number(m[1]), burst: Number(m[2]) };
+    .transform((v, ctx): T[number] => {
+      if (v === undefined || v.trim() === '') return fallback;
+      if ((values as readonly string[]).includes(v.trim())) return v.trim() as T[number];
+      ctx.addIssue({ code: 'custom', message: `${name} must be one of ${values.join(', ')} (got "${v}")` });
+      return z.NEVER;
     });
+
+/** The quick start's database (its folder, `data/`, is the one folder made on a first run). */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/coze-gateway.db';
+
+/** Settings whose values never appear in a message (only their length). */
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  'COZE_PAT',
+  'COZE_PRIVATE_KEY',
+  'GATEWAY_SECRET',
+  'GATEWAY_SECRET_PREVIOUS',
+  'GATEWAY_ADMIN_TOKEN',
+]);
 
 const optionalString = z
   .string()
@@ -57,11 +67,8 @@ const optionalString = z
 /** The environment variables the gateway reads, with their defaults and ranges. */
 export const envSchema = z.object({
   PORT: int('PORT', 0, 65535, 8080),
-  HOST: z.string().optional().default('0.0.0.0'),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .optional()
-    .default('info'),
+  HOST: z.string().optional().default('127.0.0.1'),
+  LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   COZE_BASE_URL: z.string().optional().default('https://api.coze.cn'),
   COZE_CLIENT_ID: optionalString,
   COZE_KEY_ID: optionalString,
@@ -78,7 +85,7 @@ export const envSchema = z.object({
   COZE_FIRST_EVENT_TIMEOUT_MS: int('COZE_FIRST_EVENT_TIMEOUT_MS', 100, 600_000, 60_000),
   COZE_IDLE_TIMEOUT_MS: int('COZE_IDLE_TIMEOUT_MS', 100, 600_000, 90_000),
   SIMULATOR_DELTA_DELAY_MS: int('SIMULATOR_DELTA_DELAY_MS', 0, 10_000, 30),
-  DATABASE_URL: z.string().optional().default('sqlite:./data/coze-gateway.db'),
+  DATABASE_URL: z.string().optional().default(DEFAULT_DATABASE_URL),
   DATABASE_POOL_MAX: int('DATABASE_POOL_MAX', 1, 1000, 10),
   DATABASE_CONNECT_TIMEOUT_MS: int('DATABASE_CONNECT_TIMEOUT_MS', 100, 120_000, 5000),
   DATABASE_MIGRATE: bool('DATABASE_MIGRATE', true),
@@ -89,16 +96,17 @@ export const envSchema = z.object({
   GATEWAY_CONFIG: optionalString,
   GATEWAY_SECRET: optionalString,
   GATEWAY_SECRET_PREVIOUS: optionalString,
-  GATEWAY_VISITORS: bool('GATEWAY_VISITORS', true),
+  GATEWAY_VISITORS: optionalString,
   GATEWAY_ADMIN_TOKEN: optionalString,
   ALLOWED_ORIGINS: optionalString,
-  SESSION_TTL: int('SESSION_TTL', 1, 30 * 86400, 86400),
-  MAX_MESSAGE_CHARS: int('MAX_MESSAGE_CHARS', 1, 100_000, 4000),
-  MAX_CONVERSATIONS_PER_USER: int('MAX_CONVERSATIONS_PER_USER', 1, 100_000, 100),
-  RATE_LIMIT_USER: rate('RATE_LIMIT_USER'),
-  RATE_LIMIT_IP: rate('RATE_LIMIT_IP'),
-  RATE_LIMIT_APP: rate('RATE_LIMIT_APP'),
-  RATE_LIMIT_SESSIONS_PER_IP: rate('RATE_LIMIT_SESSIONS_PER_IP'),
+  // The env-only app's settings: checked (and defaulted) by the apps file's schema, in apps.ts.
+  SESSION_TTL: optionalString,
+  MAX_MESSAGE_CHARS: optionalString,
+  MAX_CONVERSATIONS_PER_USER: optionalString,
+  RATE_LIMIT_USER: optionalString,
+  RATE_LIMIT_IP: optionalString,
+  RATE_LIMIT_APP: optionalString,
+  RATE_LIMIT_SESSIONS_PER_IP: optionalString,
   BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024, 64 * 1024),
   TURN_LOCK_WAIT_MS: int('TURN_LOCK_WAIT_MS', 0, 120_000, 5000),
   TURN_TIMEOUT_MS: int('TURN_TIMEOUT_MS', 1000, 3_600_000, 600_000),

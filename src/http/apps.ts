@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/index.js';
 import { GatewayError } from '../errors.js';
 import { checkIdentifier, type Session } from '../identity/index.js';
+import type { RateCheck } from '../state/index.js';
 import type { AppDeps } from './context.js';
 
 /** The app by id; GW_INVALID_IDENTIFIER for an id no app could have, GW_UNKNOWN_APP for one no app has. */
@@ -52,19 +53,8 @@ function pageOf(req: FastifyRequest): string | undefined {
 }
 
 /** GW_RATE_LIMITED with Retry-After when one of the rules is spent. */
-export async function enforce(
-  deps: AppDeps,
-  reply: FastifyReply,
-  rules: { name: string; key: string; rule: { perMinute: number; burst: number } }[],
-): Promise<void> {
-  const r = await deps.limiter.check(
-    rules.map((x) => ({
-      name: x.name,
-      key: x.key,
-      capacity: x.rule.burst,
-      refillPerSecond: x.rule.perMinute / 60,
-    })),
-  );
+export async function enforce(deps: AppDeps, reply: FastifyReply, rules: RateCheck[]): Promise<void> {
+  const r = await deps.limiter.check(rules);
   if (!r.allowed) {
     reply.header('retry-after', String(r.retryAfterSeconds));
     throw new GatewayError('GW_RATE_LIMITED', {

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js';
 import type { Session, Sessions } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
-import type { Store } from '../state/index.js';
+import type { RateLimiter, Store } from '../state/index.js';
 import type { TurnRunner } from '../turns/index.js';
 import { checkOrigin } from './apps.js';
 import type { CredentialCheck } from './credential.js';
@@ -27,11 +27,7 @@ export interface AppDeps {
   /** The apps (tenants), by id. */
   apps: ReadonlyMap<string, AppConfig>;
   /** Rate limits over the shared Store (exact across instances with Redis). */
-  limiter: {
-    check(
-      rules: { name: string; key: string; capacity: number; refillPerSecond: number }[],
-    ): Promise<{ allowed: true } | { allowed: false; rule: string; retryAfterSeconds: number }>;
-  };
+  limiter: Pick<RateLimiter, 'check'>;
 }
 
 /**

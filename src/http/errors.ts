@@ -27,8 +27,9 @@ export function installErrorHandling(app: FastifyInstance, metrics: Metrics): vo
     } else e = new GatewayError('GW_INTERNAL', { cause: err });
 
     metrics.errors.inc({ code: e.code });
-    if (e.status >= 500)
-      req.log.error({ err: e, cause: e.cause, code: e.code, cozeLogId: e.logId }, 'request failed');
+    // A bug (GW_INTERNAL) is an error with its stack; an upstream failure a warning without one.
+    if (e.code === 'GW_INTERNAL') req.log.error({ err: e, code: e.code }, 'request failed');
+    else if (e.status >= 500) req.log.warn({ err: e, code: e.code, cozeLogId: e.logId }, 'request failed');
     else req.log.info({ code: e.code }, 'request refused');
     return reply.status(e.status).send(e.toJSON());
   });

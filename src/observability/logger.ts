@@ -18,24 +18,53 @@ const REDACT = [
   'access_token',
 ];
 
-/** Errors as pino writes them, with the password of any URL in their message or stack masked. */
-function errSerializer(e: unknown) {
-  const out = pino.stdSerializers.err(e as Error) as unknown as Record<string, unknown>;
-  if (out && typeof out === 'object') {
-    for (const k of ['message', 'stack'] as const) {
-      if (typeof out[k] === 'string') out[k] = redactSecrets(out[k] as string);
-    }
+/** An error as pino writes it, with the password of any URL in its message or stack masked. */
+function redacted(e: ReturnType<typeof pino.stdSerializers.err>) {
+  const out = e as unknown as Record<string, unknown>;
+  for (const k of ['message', 'stack'] as const) {
+    if (typeof out[k] === 'string') out[k] = redactSecrets(out[k] as string);
   }
-  return out;
+  return e;
+}
+
+/**
+ * `err` in a log line. A GatewayError is an expected failure (Coze refused or failed a chat, a stream
+ * was cut, a request was refused): its code, its message and its cause's message, each in a field
+ * of its own (pino's serializer would glue them: "…please try again.: Coze chat failed"), with no
+ * stack. Anything else is a bug, and so is the cause of a GW_INTERNAL: pino's serializer, with the
+ * stack. (Recognised by shape: this module imports nothing of the project.)
+ */
+function serializeError(err: unknown): unknown {
+  if (
+    !(err instanceof Error) ||
+    err.name !== 'GatewayError' ||
+    typeof (err as { code?: unknown }).code !== 'string'
+  ) {
+    return redacted(pino.stdSerializers.err(err as Error));
+  }
+  const e = err as Error & { code: string; cozeCode?: number; logId?: string };
+  const cause = e.cause;
+  return {
+    type: 'GatewayError',
+    code: e.code,
+    message: redactSecrets(e.message),
+    ...(e.cozeCode === undefined ? {} : { cozeCode: e.cozeCode }),
+    ...(e.logId === undefined ? {} : { cozeLogId: e.logId }),
+    ...(cause === undefined
+      ? {}
+      : e.code === 'GW_INTERNAL' && cause instanceof Error
+        ? { cause: redacted(pino.stdSerializers.err(cause)) }
+        : { cause: redactSecrets(cause instanceof Error ? cause.message : String(cause)) }),
+  };
 }
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
       level,
+      serializers: { err: serializeError },
       base: { service: 'coze-gateway' },
       redact: { paths: REDACT, censor: '[redacted]' },
-      serializers: { err: errSerializer },
       // A message that carries a URL (a driver's error text) keeps its host, never its password.
       hooks: {
         logMethod(args, method) {

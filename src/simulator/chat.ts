@@ -1,5 +1,6 @@
 // /v3/chat and its companions: retrieve, message list, cancel, submit_tool_outputs (§3).
 import { type BotReply, reply, toolAnswer } from './bot.js';
+import { runChat } from './chat-round.js';
 import type { AuthedRequest, SimContext } from './context.js';
 import { ownConversation, parseMessages, saveMessages, textOf } from './conversations.js';
 import {
@@ -13,11 +14,10 @@ import {
   toMetadata,
 } from './http-util.js';
 import { nowSec } from './ids.js';
-import { runChat } from './runner.js';
+import { type ChatRecord, type ConversationRecord, chatJson, messageJson } from './records.js';
 import { SseWriter } from './sse.js';
-import { type ChatRecord, type ConversationRecord, chatJson, messageJson } from './store.js';
 
-export const MSG_BUSY =
+const MSG_BUSY =
   'There is already a chat in progress in this conversation. Wait until it has finished or cancel it.';
 export const SLOW_DELTA_MS = 200;
 export const MAGIC_AFTER_DELTAS = 2;
@@ -62,7 +62,7 @@ function startRound(ctx: SimContext, rc: AuthedRequest, r: StartRound): Promise<
     r.chat.status = 'in_progress';
     sendOk(rc.res, rc.logId, chatJson(r.chat));
   }
-  return runChat({ store: ctx.store, chunkChars: ctx.chunkChars, sleeper: ctx.sleeper }, r.conv, r.chat, {
+  return runChat({ records: ctx.records, chunkChars: ctx.chunkChars, sleeper: ctx.sleeper }, r.conv, r.chat, {
     sink,
     reply: r.reply,
     question: r.question,
@@ -99,14 +99,14 @@ export async function createChat(ctx: SimContext, rc: AuthedRequest): Promise<vo
     if (!conv) return;
     if (conv.activeChatId) return busy(ctx, rc);
   } else {
-    conv = ctx.store.createConversation(rc.identity.scope, rc.identity.creatorId, b.bot_id, {});
+    conv = ctx.records.createConversation(rc.identity.scope, rc.identity.creatorId, b.bot_id, {});
     ctx.stats.conversationsCreated++;
   }
   ctx.stats.chats++;
   const question = textOf(last);
   if (autoSave) saveMessages(ctx, conv, messages.slice(0, -1));
   const chat: ChatRecord = {
-    id: ctx.store.id(),
+    id: ctx.records.id(),
     conversationId: conv.id,
     botId: b.bot_id,
     scope: rc.identity.scope,
@@ -119,9 +119,9 @@ export async function createChat(ctx: SimContext, rc: AuthedRequest): Promise<vo
     toolCalls: [],
     outputs: [],
   };
-  ctx.store.chats.set(chat.id, chat);
+  ctx.records.chats.set(chat.id, chat);
   conv.activeChatId = chat.id;
-  if (autoSave) ctx.store.addMessage(conv, { ...last, type: 'question', botId: '', chatId: chat.id });
+  if (autoSave) ctx.records.addMessage(conv, { ...last, type: 'question', botId: '', chatId: chat.id });
   const lower = question.toLowerCase();
   await startRound(ctx, rc, {
     conv,
@@ -140,7 +140,7 @@ export async function createChat(ctx: SimContext, rc: AuthedRequest): Promise<vo
 function findChat(ctx: SimContext, rc: AuthedRequest, convId: unknown, chatId: unknown) {
   const conv = ownConversation(ctx, rc, typeof convId === 'string' ? convId : null);
   if (!conv) return null;
-  const chat = ctx.store.chat(conv.id, typeof chatId === 'string' ? chatId : null);
+  const chat = ctx.records.chat(conv.id, typeof chatId === 'string' ? chatId : null);
   if (!chat) {
     sendError(rc.res, rc.logId, 4200, `chat not found: ${String(chatId ?? '')}`);
     return null;

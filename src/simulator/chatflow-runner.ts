@@ -6,8 +6,8 @@
 //             generate_answer_finish 1), chat.requires_action (tool call type reply_message), done
 //   #fail:    chat.created, chat.in_progress, message.delta×2, chat.failed, done
 import { chunkText } from './bot.js';
+import { charCount, FAILURE, type RunDeps, releaseChat, streamOf } from './chat-round.js';
 import { newToolCallId, nowSec } from './ids.js';
-import { charCount, FAILURE, type RunDeps, releaseChat, streamOf } from './runner.js';
 import {
   type ChatRecord,
   type ChatStatus,
@@ -16,7 +16,7 @@ import {
   deltaJson,
   type MessageRecord,
   messageJson,
-} from './store.js';
+} from './records.js';
 
 export interface ChatflowSink {
   event(name: string, data: unknown): void;
@@ -44,7 +44,7 @@ const without = (o: Record<string, unknown>, ...keys: string[]): Record<string, 
   return out;
 };
 
-export const chatflowChatJson = (c: ChatRecord, status?: ChatStatus): Record<string, unknown> =>
+const chatflowChatJson = (c: ChatRecord, status?: ChatStatus): Record<string, unknown> =>
   without(chatJson(c, status), 'bot_id', 'meta_data');
 const messageOut = (m: MessageRecord): Record<string, unknown> =>
   without(messageJson(m), 'bot_id', 'meta_data');
@@ -70,7 +70,7 @@ export async function runChatflow(
   const newMessage = (type: string, content: string): MessageRecord => {
     const now = nowSec();
     const m: MessageRecord = {
-      id: deps.store.id(),
+      id: deps.records.id(),
       conversationId: conv.id,
       botId: '',
       chatId: chat.id,

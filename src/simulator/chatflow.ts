@@ -20,8 +20,8 @@ import { ownConversation, parseMessages, saveMessages, textOf } from './conversa
 import { chatflowFraming, debugUrl } from './framing.js';
 import { isRecord, MSG_BAD_PARAM, readJson, sendError } from './http-util.js';
 import { nowSec } from './ids.js';
+import type { ChatRecord, ConversationRecord } from './records.js';
 import { SseWriter } from './sse.js';
-import type { ChatRecord, ConversationRecord } from './store.js';
 import { QUESTION } from './workflow-engine.js';
 import { checkTarget, parseParameters } from './workflow-request.js';
 
@@ -78,13 +78,13 @@ export async function chatflow(ctx: SimContext, rc: AuthedRequest): Promise<void
     if (conv.activeChatId) return busy(ctx, rc);
   } else {
     const owner = target.botId ?? target.appId ?? target.workflowId;
-    conv = ctx.store.createConversation(rc.identity.scope, rc.identity.creatorId, owner, {});
+    conv = ctx.records.createConversation(rc.identity.scope, rc.identity.creatorId, owner, {});
     ctx.stats.conversationsCreated++;
   }
   ctx.stats.chatflowRuns++;
   saveMessages(ctx, conv, messages.slice(0, -1));
   const chat: ChatRecord = {
-    id: ctx.store.id(),
+    id: ctx.records.id(),
     conversationId: conv.id,
     botId: '',
     scope: rc.identity.scope,
@@ -98,14 +98,14 @@ export async function chatflow(ctx: SimContext, rc: AuthedRequest): Promise<void
     outputs: [],
     workflowId: target.workflowId,
   };
-  ctx.store.chats.set(chat.id, chat);
+  ctx.records.chats.set(chat.id, chat);
   conv.activeChatId = chat.id;
-  ctx.store.addMessage(conv, { ...last, type: 'question', botId: '', chatId: chat.id });
+  ctx.records.addMessage(conv, { ...last, type: 'question', botId: '', chatId: chat.id });
   const text = textOf(last);
   const answer = answerFor(ctx, conv, target.workflowId, text);
   const lower = text.toLowerCase();
   const f = ctx.faults;
-  const framing = chatflowFraming(debugUrl(ctx.store.id(), target.workflowId));
+  const framing = chatflowFraming(debugUrl(ctx.records.id(), target.workflowId));
   const sink = new SseWriter(
     res,
     logId,
@@ -113,7 +113,7 @@ export async function chatflow(ctx: SimContext, rc: AuthedRequest): Promise<void
     () => f.current.chunkGapMs,
     framing,
   );
-  await runChatflow({ store: ctx.store, chunkChars: ctx.chunkChars, sleeper: ctx.sleeper }, conv, chat, {
+  await runChatflow({ records: ctx.records, chunkChars: ctx.chunkChars, sleeper: ctx.sleeper }, conv, chat, {
     sink,
     text: answer.text,
     interrupt: answer.interrupt,

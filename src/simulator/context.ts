@@ -3,12 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthStore, Identity } from './auth.js';
 import type { FaultState } from './faults.js';
 import type { SimulatorStats } from './index.js';
+import type { Records } from './records.js';
 import type { Sleeper } from './sleeper.js';
-import type { Store } from './store.js';
 import type { WorkflowStore } from './workflow-store.js';
 
 export interface SimContext {
-  store: Store;
+  records: Records;
   auth: AuthStore;
   faults: FaultState;
   stats: SimulatorStats;

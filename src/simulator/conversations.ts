@@ -11,7 +11,7 @@ import {
   sendOk,
   toMetadata,
 } from './http-util.js';
-import { type ConversationRecord, conversationJson, messageJson } from './store.js';
+import { type ConversationRecord, conversationJson, messageJson } from './records.js';
 
 export const DEFAULT_BOT_ID = '7500000000000000001';
 
@@ -21,7 +21,7 @@ export function ownConversation(
   rc: AuthedRequest,
   id: string | null,
 ): ConversationRecord | null {
-  const found = ctx.store.conversation(id, rc.identity.scope);
+  const found = ctx.records.conversation(id, rc.identity.scope);
   if (found.ok) return found.value;
   if (found.why === 'forbidden') sendError(rc.res, rc.logId, 4101, MSG_FORBIDDEN);
   else sendError(rc.res, rc.logId, 4200, `conversation not found: ${id ?? ''}`);
@@ -72,7 +72,7 @@ export function textOf(m: EnterMessage): string {
 /** Saves context messages; user name statements in them also teach the bot. */
 export function saveMessages(ctx: SimContext, conv: ConversationRecord, messages: EnterMessage[]): void {
   for (const m of messages) {
-    ctx.store.addMessage(conv, { ...m, botId: m.role === 'assistant' ? conv.botId : '', chatId: '' });
+    ctx.records.addMessage(conv, { ...m, botId: m.role === 'assistant' ? conv.botId : '', chatId: '' });
     const told = m.role === 'user' ? nameIn(textOf(m)) : null;
     if (told) conv.memory.name = told.name;
   }
@@ -85,7 +85,7 @@ export async function createConversation(ctx: SimContext, rc: AuthedRequest): Pr
   const botId = typeof b.bot_id === 'string' && b.bot_id !== '' ? b.bot_id : DEFAULT_BOT_ID;
   const messages = parseMessages(b.messages);
   if (!messages) return sendError(rc.res, rc.logId, 4000, MSG_BAD_PARAM);
-  const conv = ctx.store.createConversation(
+  const conv = ctx.records.createConversation(
     rc.identity.scope,
     rc.identity.creatorId,
     botId,
@@ -111,7 +111,7 @@ export function listConversations(ctx: SimContext, rc: AuthedRequest): void {
     sendError(rc.res, rc.logId, 4000, MSG_BAD_PARAM);
     return;
   }
-  const page = ctx.store.listConversations(rc.identity.scope, botId, pageNum, pageSize, sort === 'DESC');
+  const page = ctx.records.listConversations(rc.identity.scope, botId, pageNum, pageSize, sort === 'DESC');
   sendOk(rc.res, rc.logId, { has_more: page.hasMore, conversations: page.items.map(conversationJson) });
 }
 
@@ -128,7 +128,7 @@ export async function listMessages(ctx: SimContext, rc: AuthedRequest): Promise<
     return sendError(rc.res, rc.logId, 4000, MSG_BAD_PARAM);
   }
   if (limit < 1 || limit > 50) return sendError(rc.res, rc.logId, 4000, MSG_BAD_PARAM);
-  const page = ctx.store.listMessages(conv, {
+  const page = ctx.records.listMessages(conv, {
     order,
     limit,
     beforeId: str(b.before_id),

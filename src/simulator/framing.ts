@@ -6,7 +6,7 @@
 import type { Framing } from './sse.js';
 
 /** A fixed fake space id for debug URLs. */
-export const SPACE_ID = '7400000000000000001';
+const SPACE_ID = '7400000000000000001';
 
 export function debugUrl(executeId: string, workflowId: string): string {
   return `https://www.coze.cn/work_flow?execute_id=${executeId}&space_id=${SPACE_ID}&workflow_id=${workflowId}`;

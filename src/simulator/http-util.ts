@@ -1,7 +1,7 @@
 // Plain node:http helpers: the Coze envelope (§1.4), OAuth bodies (§2.6), JSON body reading.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Sends a JSON body with X-Tt-Logid. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, logId: string): void {

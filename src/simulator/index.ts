@@ -42,9 +42,9 @@ import { emptyStats, type SimContext } from './context.js';
 import { DEFAULT_BOT_ID } from './conversations.js';
 import { FaultState, type Faults } from './faults.js';
 import { createIdGenerator } from './ids.js';
+import { Records } from './records.js';
 import { createDispatcher } from './server.js';
 import { Sleeper } from './sleeper.js';
-import { Store } from './store.js';
 import { WorkflowStore } from './workflow-store.js';
 
 export { DEFAULT_BOT_ID } from './conversations.js';
@@ -145,7 +145,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const sleeper = new Sleeper();
   const faults = new FaultState();
   const ctx: SimContext = {
-    store: new Store(createIdGenerator()),
+    records: new Records(createIdGenerator()),
     auth: new AuthStore(options.pats ?? [], options.oauthApps ?? [], options.audience ?? netloc),
     faults,
     stats: emptyStats(),

@@ -19,7 +19,7 @@ export interface JwtClaims {
 export type JwtResult = { ok: true; claims: JwtClaims; app: OAuthApp } | { ok: false; reason: string };
 
 /** Clock skew tolerated on `iat`, seconds. */
-export const IAT_SKEW_SEC = 60;
+const IAT_SKEW_SEC = 60;
 
 function decodePart(part: string): Record<string, unknown> | null {
   try {

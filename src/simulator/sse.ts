@@ -17,7 +17,7 @@ export interface Framing {
   done(): string;
 }
 
-export const CHAT_FRAMING: Framing = { frame: formatEvent, done: () => DONE_FRAME };
+const CHAT_FRAMING: Framing = { frame: formatEvent, done: () => DONE_FRAME };
 
 /** Splits a buffer into write pieces; null means "write it whole". */
 export type Chunker = (buf: Buffer) => Buffer[] | null;
@@ -41,7 +41,7 @@ export function splitBytes(
   return pieces;
 }
 
-export const STREAM_HEADERS: Record<string, string> = {
+const STREAM_HEADERS: Record<string, string> = {
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-cache',
   Connection: 'keep-alive',

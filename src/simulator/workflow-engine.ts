@@ -9,11 +9,11 @@ import type { PendingInterrupt, WorkflowRun } from './workflow-store.js';
 import { interruptJson } from './workflow-store.js';
 
 export const QUESTION = 'Which city?';
-export const QUESTION_NODE = 'Question';
-export const MESSAGE_NODE = 'Message';
-export const WORKFLOW_FAILURE = { code: 5000, msg: 'Node "Message" failed: simulated failure (#fail)' };
+const QUESTION_NODE = 'Question';
+const MESSAGE_NODE = 'Message';
+const WORKFLOW_FAILURE = { code: 5000, msg: 'Node "Message" failed: simulated failure (#fail)' };
 /** The observed heartbeat payload (§5.2). */
-export const PING_DATA = { content: '{}' };
+const PING_DATA = { content: '{}' };
 
 /** Where workflow events go; PingingSink implements it. */
 export interface WorkflowSink {

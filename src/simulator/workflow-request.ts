@@ -2,7 +2,7 @@
 import type { AuthedRequest, SimContext } from './context.js';
 import { isRecord, MSG_BAD_PARAM, sendError } from './http-util.js';
 
-export const MSG_NOT_PUBLISHED = 'The workflow has never been published. Publish it and try again.';
+const MSG_NOT_PUBLISHED = 'The workflow has never been published. Publish it and try again.';
 
 export type Kind = 'workflow' | 'chatflow';
 

@@ -26,8 +26,8 @@ import {
 } from './workflow-store.js';
 
 /** `#slow`: the gap before each output piece, well above the default PING interval. */
-export const SLOW_PIECE_MS = 300;
-export const MSG_BAD_EVENT = 'Invalid event_id: no interrupted workflow waits for it';
+const SLOW_PIECE_MS = 300;
+const MSG_BAD_EVENT = 'Invalid event_id: no interrupted workflow waits for it';
 export const HISTORY_PATH = /^\/v1\/workflows\/([^/]+)\/run_histories\/([^/]+)$/;
 
 function openSink(ctx: SimContext, rc: AuthedRequest, run: WorkflowRun): WorkflowSink {
@@ -51,7 +51,7 @@ function phase(
 ): Promise<void> {
   const lower = opts.magic.toLowerCase();
   const f = ctx.faults;
-  return runPhase({ newId: () => ctx.store.id(), chunkChars: ctx.chunkChars, sleeper: ctx.sleeper }, run, {
+  return runPhase({ newId: () => ctx.records.id(), chunkChars: ctx.chunkChars, sleeper: ctx.sleeper }, run, {
     sink,
     ask: opts.ask,
     reuse: opts.reuse,
@@ -86,7 +86,7 @@ async function startRun(ctx: SimContext, rc: AuthedRequest, stream: boolean): Pr
   if (!params) return sendError(rc.res, rc.logId, 4000, MSG_BAD_PARAM);
   const isAsync = !stream && b.is_async === true;
   const ext = isRecord(b.ext) ? b.ext : {};
-  const executeId = ctx.store.id();
+  const executeId = ctx.records.id();
   const now = nowSec();
   const run: WorkflowRun = {
     executeId,

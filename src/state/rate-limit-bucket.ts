@@ -6,7 +6,7 @@ import type { BucketLimit, BucketRequest, ConsumeResult } from './store.js';
  * Slack for float error: a bucket refilled for exactly the advertised retryAfterMs can land a hair
  * below `cost` (0.1 + 0.2 style), and must still count as having it.
  */
-export const TOKEN_EPSILON = 1e-9;
+const TOKEN_EPSILON = 1e-9;
 
 /** A bucket request with its checks passed and its cost filled in. */
 export interface CheckedBucket {

@@ -1,18 +1,17 @@
 // RateLimiter over every Store backend in env STORES.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiter, type RateRule } from './rate-limit.js';
+import { bucketOf, type RateCheck, RateLimiter } from './rate-limit.js';
 import type { Store } from './store.js';
 import { TEST_STORES, type TestStores, testStores, uniquePrefix } from './testing.js';
 
-const rule = (name: string, key: string, capacity: number, refillPerSecond = 1 / 3600): RateRule => ({
+const rule = (name: string, key: string, burst: number, refillPerSecond = 1 / 3600): RateCheck => ({
   name,
   key,
-  capacity,
-  refillPerSecond,
+  rule: { perMinute: refillPerSecond * 60, burst },
 });
 /** Whole tokens left in a rule's bucket (a cost-0 look). */
-const left = async (store: Store, r: RateRule) =>
-  (await store.consume(`rl:${r.name}:${r.key}`, r, 0)).remaining;
+const left = async (store: Store, r: RateCheck) =>
+  (await store.consume(`rl:${r.name}:${r.key}`, bucketOf(r.rule), 0)).remaining;
 
 describe.each(TEST_STORES)('RateLimiter on the %s store', (kind) => {
   let stores: TestStores;

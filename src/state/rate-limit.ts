@@ -1,12 +1,20 @@
-import type { Store } from './store.js';
+import type { RateRule } from '../config/index.js';
+import type { BucketLimit, Store } from './store.js';
 
-/** One limit on a request: a token bucket per `key` (a user, an IP, an app) within `name`. */
-export interface RateRule {
+/**
+ * One limit on a request: the rule (as configured: `<per minute>/<burst>`) applied to a token
+ * bucket per `key` (a user, an IP, an app) within `name`.
+ */
+export interface RateCheck {
   /** Names the limit in refusals and in the key; letters, digits, `_`, `.`, `-` only. */
   name: string;
   key: string;
-  capacity: number;
-  refillPerSecond: number;
+  rule: RateRule;
+}
+
+/** The token bucket of a rule: `burst` tokens at most, refilled at `perMinute` a minute. */
+export function bucketOf(rule: RateRule): BucketLimit {
+  return { capacity: rule.burst, refillPerSecond: rule.perMinute / 60 };
 }
 
 export type RateDecision =
@@ -29,7 +37,7 @@ const RULE_NAME = /^[A-Za-z0-9_.-]+$/;
 export class RateLimiter {
   constructor(private readonly store: Store) {}
 
-  async check(rules: readonly RateRule[]): Promise<RateDecision> {
+  async check(rules: readonly RateCheck[]): Promise<RateDecision> {
     for (const r of rules) {
       if (!RULE_NAME.test(r.name))
         throw new RangeError(`rate rule name ${JSON.stringify(r.name)} is not allowed`);
@@ -37,7 +45,7 @@ export class RateLimiter {
     const results = await this.store.consumeAll(
       rules.map((r) => ({
         key: `rl:${r.name}:${r.key}`,
-        limit: { capacity: r.capacity, refillPerSecond: r.refillPerSecond },
+        limit: bucketOf(r.rule),
       })),
     );
     // Of the refusing rules, name the one with the longest wait: only then would every rule allow,

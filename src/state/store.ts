@@ -21,9 +21,11 @@ export interface ConsumeResult {
 }
 
 /**
- * Shared, expiring key-value state: Coze tokens, session tokens, turn locks (and later rate-limit
- * counters, stream buffers, replay caches). One interface, one file per backend: memory (default)
- * and Redis (for several instances). Values are strings; callers serialise.
+ * Shared, expiring key-value state: Coze tokens and their refresh lease, session tokens, turn
+ * locks, idempotency keys, request-signature replay marks, workflow questions awaiting a reply, and
+ * the rate limiter's token buckets. (A turn's events for resuming are not here: they go to Redis
+ * Streams, `EventStreams`.) One interface, one file per backend: memory (default) and Redis (for
+ * several instances). Values are strings; callers serialise.
  */
 export interface Store {
   readonly kind: 'memory' | 'redis';

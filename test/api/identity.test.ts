@@ -160,7 +160,7 @@ describe('admin endpoints', () => {
     const r = await get(gw.url, '/admin/apps', ADMIN);
     expect(r.status).toBe(200);
     const text = await r.text();
-    expect(JSON.parse(text).apps[0]).toMatchObject({ id: 'default', secrets: 2 });
+    expect(JSON.parse(text).apps[0]).toMatchObject({ id: 'default', secrets: ['***', '***'] });
     expect(text).not.toContain(SECRET);
     expect((await get(gw.url, '/metrics')).status).toBe(403);
     expect((await get(gw.url, '/metrics', ADMIN)).status).toBe(200);

@@ -218,7 +218,7 @@ describe('tool calls', () => {
     );
     expect(() => loadConfig({ GATEWAY_CONFIG: file })).toThrow(ConfigError);
     expect(() => loadConfig({ GATEWAY_CONFIG: file })).toThrow(
-      /tools\[0\]\.url: host "evil\.example\.net" is not in tool_hosts/,
+      /tools\[0\]\.url has host "evil\.example\.net", which is not in tool_hosts/,
     );
   });
 

@@ -1,10 +1,40 @@
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { chatStream, deltas, post, readSse, visitor } from '../helpers/client.js';
-import { MAIN as main, runCli, startGatewayProcess as startCli } from '../helpers/processes.js';
+import { cleanEnv, MAIN as main, runCli, startGatewayProcess as startCli } from '../helpers/processes.js';
+
+/** Whether something accepts TCP connections at host:port. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Runs the CLI in `cwd` to its end. */
+function runIn(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], {
+      cwd,
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 describe('coze-gateway start', () => {
   it('serves the demo page and a visitor chats with the simulator, which says so in the log and on the page', async () => {
@@ -82,5 +112,73 @@ describe('coze-gateway migrate', () => {
       .all()
       .map((t) => (t as { name: string }).name);
     expect(tables).toEqual(expect.arrayContaining(['conversations', 'turns']));
+  });
+});
+
+describe('the first run, as a new user tries it', () => {
+  it('a bare `coze-gateway` starts, prints a plain line with the address to open, and listens on loopback only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-cli-'));
+    const child = spawn(process.execPath, [main], {
+      cwd: dir,
+      env: cleanEnv({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await expect
+        .poll(() => stdout, { timeout: 20_000 })
+        .toMatch(/^coze-gateway listening: open http:\/\/127\.0\.0\.1:\d+\/$/m);
+      const port = Number(/^coze-gateway listening: open http:\/\/127\.0\.0\.1:(\d+)\/$/m.exec(stdout)![1]);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+      // Bound to 127.0.0.1, not 0.0.0.0: another address of this machine (127.0.0.2 is one on
+      // Linux) is not answered.
+      expect(await accepts('127.0.0.1', port)).toBe(true);
+      expect(await accepts('127.0.0.2', port)).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+
+  it('help says that start is the default command and how to run it', async () => {
+    const r = await runCli(['help'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/start is the default command/);
+    expect(r.stdout).toMatch(/npx coze-gateway/);
+    expect(r.stdout).toMatch(/keys --out DIR/);
+  });
+
+  it('`keys` without --out writes nothing and says to give a folder; with --out it writes the pair there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-cli-'));
+    const bare = await runIn(dir, ['keys']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^coze-gateway keys: give --out DIR/);
+    expect(readdirSync(dir)).toEqual([]);
+    const out = join(dir, 'keys');
+    const r = await runIn(dir, ['keys', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['private_key.pem', 'public_key.pem']);
+  });
+
+  it('refuses COZE_BOT_ID without a credential instead of quietly answering from the simulator', async () => {
+    const r = await runCli(['start'], { PORT: '0', COZE_BOT_ID: '7348293334459312345' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^coze-gateway: configuration error: COZE_BOT_ID is set .* but no Coze credential is: set COZE_PAT/,
+    );
+  });
+
+  it('refuses a SQLite path in a folder that does not exist, and makes no folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-cli-'));
+    const db = join(dir, 'no', 'such', 'x.db');
+    const r = await runCli(['start'], { PORT: '0', DATABASE_URL: `sqlite:${db}` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^coze-gateway: configuration error: DATABASE_URL names a SQLite file in a folder that does not exist/,
+    );
+    expect(existsSync(join(dir, 'no'))).toBe(false);
   });
 });

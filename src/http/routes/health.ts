@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { appAsWritten } from '../../config/index.js';
 import { appOf, requireAdmin } from '../apps.js';
 import type { AppDeps } from '../context.js';
 
@@ -47,23 +48,9 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
     };
   });
 
-  // Admin: the apps as configured, without their secrets.
+  // Admin: the apps as the apps file writes them, secrets masked.
   app.get('/admin/apps', async (req) => {
     requireAdmin(deps, req);
-    return {
-      apps: [...deps.apps.values()].map((a) => ({
-        id: a.id,
-        target: a.target,
-        tools: a.tools.map((t) => ({ name: t.name, type: t.type })),
-        allowed_origins: a.allowedOrigins,
-        visitors: a.visitors,
-        secrets: a.secrets.length,
-        session_ttl: a.sessionTtlSeconds,
-        max_message_chars: a.maxMessageChars,
-        max_conversations_per_user: a.maxConversationsPerUser,
-        ip_allowlist: a.ipAllowlist,
-        rate_limits: a.rateLimits,
-      })),
-    };
+    return { apps: [...deps.apps.values()].map(appAsWritten) };
   });
 }

@@ -91,7 +91,14 @@ export function sessionRoutes(app: FastifyInstance, deps: AppDeps): void {
   // The host signed an HS256 JWT for its logged-in user (e.g. EverShop's CHATBOT_SSO_SECRET).
   app.post('/v1/sessions/sso', async (req, reply) => {
     const body = parseBody(ssoBody, req.body);
-    const target = appOf(deps, checkIdentifier('app', body.app ?? audienceOf(body.token) ?? 'default', 64));
+    const audience = body.app === undefined ? audienceOf(body.token) : undefined;
+    // A token for an app this gateway does not have is a bad token (401), not a bad request path.
+    if (audience !== undefined && !deps.apps.has(audience)) {
+      throw new GatewayError('GW_SSO_INVALID', {
+        message: `The SSO token is not valid: its audience "${audience.slice(0, 64)}" is not an app of this gateway.`,
+      });
+    }
+    const target = appOf(deps, checkIdentifier('app', body.app ?? audience ?? 'default', 64));
     checkOrigin(req, target);
     await limitSessions(deps, req, reply, target);
     const sso = target.sso ?? SSO_DEFAULTS;

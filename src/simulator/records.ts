@@ -169,7 +169,8 @@ const MIDDLE_TYPES = new Set([
 ]);
 const idLess = (a: string, b: string): boolean => BigInt(a) < BigInt(b);
 
-export class Store {
+/** The simulator's Coze account data: conversations, their messages and chats, in memory. */
+export class Records {
   readonly conversations = new Map<string, ConversationRecord>();
   readonly chats = new Map<string, ChatRecord>();
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createIdGenerator } from './ids.js';
-import { type ChatRecord, chatJson, Store } from './store.js';
+import { type ChatRecord, chatJson, Records } from './records.js';
 
 function storeWith(n: number) {
-  const store = new Store(createIdGenerator());
-  const c = store.createConversation('pat:x', '1', '7500000000000000001', {});
+  const records = new Records(createIdGenerator());
+  const c = records.createConversation('pat:x', '1', '7500000000000000001', {});
   for (let i = 0; i < n; i++) {
-    store.addMessage(c, {
+    records.addMessage(c, {
       botId: '',
       chatId: '',
       role: 'user',
@@ -16,32 +16,32 @@ function storeWith(n: number) {
       metaData: {},
     });
   }
-  return { store, c };
+  return { records, c };
 }
 
-describe('store', () => {
+describe('records', () => {
   it('partitions conversations by scope', () => {
-    const { store, c } = storeWith(0);
-    expect(store.conversation(c.id, 'pat:x')).toMatchObject({ ok: true });
-    expect(store.conversation(c.id, 'session:bob')).toEqual({ ok: false, why: 'forbidden' });
-    expect(store.conversation('123', 'pat:x')).toEqual({ ok: false, why: 'not_found' });
+    const { records, c } = storeWith(0);
+    expect(records.conversation(c.id, 'pat:x')).toMatchObject({ ok: true });
+    expect(records.conversation(c.id, 'session:bob')).toEqual({ ok: false, why: 'forbidden' });
+    expect(records.conversation('123', 'pat:x')).toEqual({ ok: false, why: 'not_found' });
   });
 
   it('pages messages newest first with before_id and has_more', () => {
-    const { store, c } = storeWith(5);
+    const { records, c } = storeWith(5);
     const base = { order: 'desc' as const, limit: 2, includeMiddle: false };
-    const p1 = store.listMessages(c, base);
+    const p1 = records.listMessages(c, base);
     expect(p1.data.map((m) => m.content)).toEqual(['m4', 'm3']);
     expect(p1.hasMore).toBe(true);
-    const p2 = store.listMessages(c, { ...base, beforeId: p1.lastId });
+    const p2 = records.listMessages(c, { ...base, beforeId: p1.lastId });
     expect(p2.data.map((m) => m.content)).toEqual(['m2', 'm1']);
-    const p3 = store.listMessages(c, { ...base, beforeId: p2.lastId });
+    const p3 = records.listMessages(c, { ...base, beforeId: p2.lastId });
     expect(p3.data.map((m) => m.content)).toEqual(['m0']);
     expect(p3.hasMore).toBe(false);
-    const asc = store.listMessages(c, { ...base, order: 'asc', afterId: p3.firstId });
+    const asc = records.listMessages(c, { ...base, order: 'asc', afterId: p3.firstId });
     expect(asc.data.map((m) => m.content)).toEqual(['m1', 'm2']);
     expect(asc.firstId).toBe(asc.data[0]?.id);
-    expect(store.listMessages(c, { ...base, limit: 50, order: 'asc' }).data).toHaveLength(5);
+    expect(records.listMessages(c, { ...base, limit: 50, order: 'asc' }).data).toHaveLength(5);
   });
 
   it('renders required_action only for requires_action', () => {

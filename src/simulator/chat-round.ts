@@ -1,8 +1,7 @@
-// Drives one chat round through its states (§3.4, §3.9), emitting events to an optional stream.
+// chat-round: drives one chat round through its states (§3.4, §3.9), emitting events to an optional stream.
 // The round runs to its end even when the stream is gone (client disconnect or a cut), as Coze does.
 import { type BotReply, chunkText, followUps } from './bot.js';
 import { newToolCallId, nowSec } from './ids.js';
-import type { Sleeper } from './sleeper.js';
 import {
   type ChatRecord,
   type ConversationRecord,
@@ -10,8 +9,9 @@ import {
   deltaJson,
   type MessageRecord,
   messageJson,
-  type Store,
-} from './store.js';
+  type Records,
+} from './records.js';
+import type { Sleeper } from './sleeper.js';
 
 /** Where events go; SseWriter implements it. */
 export interface ChatSink {
@@ -22,7 +22,7 @@ export interface ChatSink {
 }
 
 export interface RunDeps {
-  store: Store;
+  records: Records;
   chunkChars: number;
   /** Sleeps that close() wakes; `closed` tells the round to stop. */
   sleeper: Sleeper;
@@ -98,7 +98,7 @@ export async function runChat(
   const newMessage = (type: string, content: string): MessageRecord => {
     const now = nowSec();
     return {
-      id: deps.store.id(),
+      id: deps.records.id(),
       conversationId: conv.id,
       botId: chat.botId,
       chatId: chat.id,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { reply } from './bot.js';
+import { type ChatSink, type RunPlan, runChat } from './chat-round.js';
 import { createIdGenerator, nowSec } from './ids.js';
-import { type ChatSink, type RunPlan, runChat } from './runner.js';
+import { type ChatRecord, Records } from './records.js';
 import { Sleeper } from './sleeper.js';
-import { type ChatRecord, Store } from './store.js';
 
 class FakeSink implements ChatSink {
   events: string[] = [];
@@ -22,10 +22,10 @@ class FakeSink implements ChatSink {
 }
 
 function setup(text: string, plan: Partial<RunPlan> = {}) {
-  const store = new Store(createIdGenerator());
-  const conv = store.createConversation('pat:x', '1', 'b', {});
+  const records = new Records(createIdGenerator());
+  const conv = records.createConversation('pat:x', '1', 'b', {});
   const chat: ChatRecord = {
-    id: store.id(),
+    id: records.id(),
     conversationId: conv.id,
     botId: 'b',
     scope: 'pat:x',
@@ -51,8 +51,8 @@ function setup(text: string, plan: Partial<RunPlan> = {}) {
     cutAfterDeltas: null,
     ...plan,
   };
-  const run = () => runChat({ store, chunkChars: 4, sleeper: new Sleeper() }, conv, chat, full);
-  return { store, conv, chat, sink, run };
+  const run = () => runChat({ records, chunkChars: 4, sleeper: new Sleeper() }, conv, chat, full);
+  return { records, conv, chat, sink, run };
 }
 
 describe('runChat', () => {
