@@ -225,7 +225,9 @@ describe('tool calls', () => {
   it('a bot asking for a tool the app does not have gets an error output it can explain', async () => {
     const token = await visitorOf('plain');
     const r = await chat(gw.url, token, 'where is my order 5?');
-    expect(r.body.answer).toBe('Sorry, I could not look up order 5. The tool "get_order_status" is not available.');
+    expect(r.body.answer).toBe(
+      'Sorry, I could not look up order 5. The tool "get_order_status" is not available.',
+    );
     expect(toolCalls(r.body.turn_id)[0]).toMatchObject({ outcome: 'unknown_tool' });
   });
 });
