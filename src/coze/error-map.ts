@@ -7,7 +7,6 @@ const AUTH_CODES: ReadonlySet<number> = new Set([4100, 4101, 700012006]);
 export const CODE_TOKEN_INVALID = 4100;
 export const CODE_RATE_LIMITED = 4013;
 export const CODE_CONVERSATION_BUSY = 4016;
-export const CODE_CANNOT_CANCEL = 4104;
 
 /** Detail of an upstream failure, kept as the GatewayError's cause (for logs only). */
 export class CozeUpstreamError extends Error {

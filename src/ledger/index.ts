@@ -3,4 +3,4 @@ export { migrateToLatest } from './migrations.js';
 export { type OpenLedgerOptions, openLedger } from './open.js';
 export type { ConversationRecord, TurnOutcome, TurnRecord, Usage } from './records.js';
 export type { Deleted } from './retention.js';
-export { TERMINAL_STATUSES, type TurnStatus } from './schema.js';
+export type { TurnStatus } from './schema.js';

@@ -319,8 +319,9 @@ export class Ledger {
   }
 
   /**
-   * Ends turns that are still pending long after any turn could have run (their process died).
-   * They become `interrupted` with GW_UPSTREAM_TRUNCATED unless recovered from Coze first.
+   * Ends turns that are still pending long after any turn could have run (their process died):
+   * they become `interrupted` with GW_INTERRUPTED. Nothing is asked of Coze here: start-up runs this
+   * before recovery starts, and recovery takes the younger ones.
    */
   async interruptStaleTurns(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;

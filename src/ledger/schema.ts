@@ -5,7 +5,6 @@ type Millis = ColumnType<number | string, number, number>;
 type Count = ColumnType<number | string | null, number | null, number | null>;
 
 export type TurnStatus = 'pending' | 'completed' | 'failed' | 'interrupted' | 'canceled';
-export const TERMINAL_STATUSES: readonly TurnStatus[] = ['completed', 'failed', 'interrupted', 'canceled'];
 
 export interface ConversationsTable {
   id: string;

@@ -1,2 +1,2 @@
-export { ToolRunner } from './runner.js';
+export { ToolRunner } from './tool-calls.js';
 export type { ToolContext, ToolOutcome, ToolResult } from './types.js';

@@ -84,7 +84,7 @@ describe('Coze tokens per user', () => {
       COZE_BOT_ID: '7500000000000000001',
     });
     try {
-      // A wrong PAT is only found out on use: chatting fails with a coded auth error.
+      // A wrong PAT also fails on use (besides /ready turning not ready): chatting fails with a coded auth error.
       const token = await visitor(bad.url);
       const r = await chat(bad.url, token, 'hello');
       expect(r.status).toBe(502);

@@ -1,11 +1,11 @@
 // The conversation: sends messages one at a time (queued while offline), shows answers as they
 // stream, restores the history, counts answers that arrive while the panel is closed.
 import type { GatewayClient } from './api.js';
+import type { BrowserStorage } from './browser-storage.js';
 import { h } from './dom.js';
 import { asChatError, ChatError, type Code, describe } from './errors.js';
 import type { Texts } from './i18n.js';
 import { BotMessage, UserMessage } from './messages.js';
-import type { Store } from './store.js';
 import { followTurn, runTurn, type TurnResult } from './turn.js';
 import type { View } from './view.js';
 
@@ -38,11 +38,11 @@ export class Chat {
   onUnread: (n: number) => void = () => {};
 
   readonly #api: GatewayClient;
-  readonly #store: Store;
+  readonly #store: BrowserStorage;
   readonly #view: View;
   readonly #t: Texts;
 
-  constructor(api: GatewayClient, store: Store, view: View, t: Texts) {
+  constructor(api: GatewayClient, store: BrowserStorage, view: View, t: Texts) {
     this.#api = api;
     this.#store = store;
     this.#view = view;

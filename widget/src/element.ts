@@ -2,12 +2,12 @@
 // and is the JavaScript API: open(), close(), toggle(), send(), newConversation(), setToken(),
 // the `token` and `getToken` properties.
 import { GatewayClient } from './api.js';
+import { BrowserStorage } from './browser-storage.js';
 import { Chat } from './chat.js';
 import { type Texts, textsFor } from './i18n.js';
 import { chunks, loadMarkdown } from './lazy.js';
 import { readOptions } from './options.js';
 import { Sessions, type TokenProvider } from './session.js';
-import { Store } from './store.js';
 import { buildView, type View } from './view.js';
 
 const DARK = matchMedia('(prefers-color-scheme: dark)');
@@ -69,7 +69,7 @@ export class CozeChatElement extends HTMLElement {
     const o = readOptions(this, CozeChatElement.scriptBase);
     const t = textsFor(o.lang, navigator.languages ?? [navigator.language]);
     this.#texts = t;
-    const store = new Store(`coze-chat:${o.gateway}:${o.app}:${o.identified ? 'user' : 'visitor'}:`);
+    const store = new BrowserStorage(`coze-chat:${o.gateway}:${o.app}:${o.identified ? 'user' : 'visitor'}:`);
     const sessions = new Sessions(o.gateway, o.app, store, o.identified || this.#provider !== null);
     sessions.provider = this.#provider;
     if (o.token) sessions.setToken(o.token);

@@ -1,8 +1,9 @@
 // Where the widget's session token comes from: a visitor session it makes itself (kept in
 // localStorage), or, in identified mode, a token the host page hands over, renewed through the
 // host's callback when the gateway says it has expired.
+
+import type { BrowserStorage } from './browser-storage.js';
 import { ChatError, errorOf, networkError } from './errors.js';
-import type { Store } from './store.js';
 
 export type TokenProvider = () => string | Promise<string>;
 
@@ -21,11 +22,11 @@ export class Sessions {
 
   readonly #base: string;
   readonly #app: string;
-  readonly #store: Store;
+  readonly #store: BrowserStorage;
   /** Identified mode: never falls back to a visitor session. */
   identified: boolean;
 
-  constructor(base: string, app: string, store: Store, identified: boolean) {
+  constructor(base: string, app: string, store: BrowserStorage, identified: boolean) {
     this.#base = base;
     this.#app = app;
     this.#store = store;

@@ -1,6 +1,6 @@
 // localStorage under one prefix per gateway and app; a page that forbids storage just forgets.
 
-export class Store {
+export class BrowserStorage {
   readonly #prefix: string;
 
   constructor(prefix: string) {
