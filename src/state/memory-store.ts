@@ -14,7 +14,10 @@ export class MemoryStore implements Store {
   /** The clock TTLs and buckets are read on (tests pass one they move; see decision 0035). */
   private readonly now: () => number;
 
-  constructor({ sweepEveryMs = 60_000, now = Date.now }: { sweepEveryMs?: number; now?: () => number } = {}) {
+  constructor({
+    sweepEveryMs = 60_000,
+    now = () => Date.now(),
+  }: { sweepEveryMs?: number; now?: () => number } = {}) {
     this.now = now;
     // Expired entries are dropped on read; the sweep bounds memory held by keys never read again.
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
