@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_APP_ID as APP,
   DEFAULT_CHATFLOW_ID as CHATFLOW,
-  DEFAULT_WORKFLOW_ID as WORKFLOW,
   type Simulator,
+  DEFAULT_WORKFLOW_ID as WORKFLOW,
 } from '../simulator/index.js';
 import { type CozeClient, createCozeClient } from './client.js';
 import { answerText as answer, drain } from './stream-testing.js';
