@@ -9,10 +9,20 @@ describe('newId', () => {
     for (const id of ids.slice(0, 10)) expect(id).toMatch(/^tn_[0-9a-f]{28}$/);
   });
 
-  it('gives ids made in the same millisecond different random tails', () => {
-    const tails = new Set(Array.from({ length: 5_000 }, () => newId('x').slice(-12)));
-    // 48 random bits each: a repeat among 5,000 would mean the pool hands out the same bytes.
-    expect(tails.size).toBe(5_000);
+  it('gives ids made in the same millisecond the order they were made in and different random tails', () => {
+    // The clock held still: every id below is made in one millisecond (a loop alone may span several).
+    const now = vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2030, 0, 1));
+    try {
+      const ids = Array.from({ length: 5_000 }, () => newId('x'));
+      expect(new Set(ids.map((id) => id.slice(2, 14)))).toEqual(
+        new Set([Date.UTC(2030, 0, 1).toString(16).padStart(12, '0')]),
+      );
+      expect([...ids].sort()).toEqual(ids);
+      // 48 random bits each: a repeat among 5,000 would mean the pool hands out the same bytes.
+      expect(new Set(ids.map((id) => id.slice(-12))).size).toBe(5_000);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('keeps ids in order when the clock steps back', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../simulator/index.js';
 import { TEST_STORES, type TestStores, testStores, uniquePrefix } from '../state/testing.js';
 import { storeTokenCache } from '../state/token-cache.js';
-import { jwtCredentials, PAT, sleep, startTestSimulator, uniqueSession } from './testing.js';
+import { jwtCredentials, PAT, startTestSimulator, uniqueSession } from './testing.js';
 import { createTokenProvider, type TokenProviderOptions } from './token-provider.js';
 
 describe.each(TEST_STORES)('token refresh across instances sharing a %s store', (kind) => {
@@ -53,11 +53,14 @@ describe.each(TEST_STORES)('token refresh across instances sharing a %s store', 
 
   it('short-lived tokens: the refresh before expiry also happens once across both', async () => {
     sim.setFaults({ tokenMaxDurationSeconds: 2 });
-    const { providers } = await twoInstances();
+    // Both providers read a clock the test moves: the token ages without waiting, and exactly.
+    let clock = Date.now();
+    const { providers } = await twoInstances({ now: () => clock });
     const s = uniqueSession('shared-refresh');
     const first = await providers[0].getToken(s);
     expect((await providers[1].getToken(s)).token).toBe(first.token);
-    await sleep(first.expiresAt - Date.now() - 100); // inside the refresh margin, not yet expired
+    clock = first.refreshAt!; // inside the refresh margin, not yet expired
+    expect(clock).toBeLessThan(first.expiresAt);
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => providers[i % 2].getToken(s)));
     expect(new Set(tokens.map((t) => t.token))).toEqual(new Set([tokens[0].token]));
     expect(tokens[0].token).not.toBe(first.token);

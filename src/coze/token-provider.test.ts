@@ -1,7 +1,7 @@
 // Token provider: units, then the OAuth JWT flow against the simulator over real HTTP (§2.2).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../simulator/index.js';
-import { jwtCredentials, PAT, sleep, startTestSimulator, uniqueSession } from './testing.js';
+import { jwtCredentials, PAT, startTestSimulator, uniqueSession } from './testing.js';
 import type { CachedToken, TokenCache } from './token-cache.js';
 import { createTokenProvider, refreshMarginMs } from './token-provider.js';
 
@@ -72,11 +72,17 @@ describe('OAuth JWT against the simulator', () => {
 
   it('refreshes before expiry when the simulator issues short-lived tokens', async () => {
     sim.setFaults({ tokenMaxDurationSeconds: 2 });
-    const p = createTokenProvider({ baseUrl: sim.url, jwt: jwtCredentials() });
+    // The provider reads a clock the test moves: the token ages without waiting, and exactly.
+    let clock = Date.now();
+    const p = createTokenProvider({ baseUrl: sim.url, jwt: jwtCredentials(), now: () => clock });
     const s = uniqueSession('refresh');
     const first = await p.getToken(s);
     expect(first.refreshAt).toBeLessThan(first.expiresAt);
-    await sleep(first.expiresAt - Date.now() - 100); // just before it expires, inside the margin
+    clock = first.refreshAt! - 1;
+    expect((await p.getToken(s)).token).toBe(first.token);
+    expect(sim.stats().tokenExchangesBySession[s]).toBe(1);
+    clock = first.refreshAt!; // inside the refresh margin, not yet expired
+    expect(clock).toBeLessThan(first.expiresAt);
     const second = await p.getToken(s);
     expect(second.token).not.toBe(first.token);
     expect(sim.stats().tokenExchangesBySession[s]).toBe(2);
@@ -94,10 +100,12 @@ describe('OAuth JWT against the simulator', () => {
   it('token endpoint down: falls back to the PAT for a short while, then uses OAuth again', async () => {
     sim.setFaults({ tokenEndpointDown: true });
     const fallbacks: unknown[] = [];
+    let clock = Date.now();
     const p = createTokenProvider({
       baseUrl: sim.url,
       jwt: jwtCredentials(),
       pat: PAT,
+      now: () => clock,
       patFallbackMs: 150,
       hooks: { onFallback: (_s, e) => fallbacks.push(e) },
     });
@@ -108,7 +116,9 @@ describe('OAuth JWT against the simulator', () => {
     expect(await p.getToken(s)).toMatchObject({ source: 'pat' }); // cached briefly, no new attempt
     expect(fallbacks).toHaveLength(1);
     sim.setFaults({ tokenEndpointDown: false });
-    await sleep(200);
+    clock += 149;
+    expect(await p.getToken(s)).toMatchObject({ source: 'pat' });
+    clock += 1;
     expect(await p.getToken(s)).toMatchObject({ source: 'oauth' });
   });
 

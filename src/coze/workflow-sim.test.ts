@@ -1,8 +1,11 @@
-// Workflows and chatflows against the simulator over real HTTP (§5.1-5.4). Runs only when the
-// simulator serves workflows (it exports DEFAULT_WORKFLOW_ID).
+// Workflows and chatflows against the simulator over real HTTP (§5.1-5.4).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../simulator/index.js';
-import * as simulatorModule from '../simulator/index.js';
+import {
+  DEFAULT_APP_ID as APP,
+  DEFAULT_CHATFLOW_ID as CHATFLOW,
+  type Simulator,
+  DEFAULT_WORKFLOW_ID as WORKFLOW,
+} from '../simulator/index.js';
 import { type CozeClient, createCozeClient } from './client.js';
 import { answerText as answer, drain } from './stream-testing.js';
 import { jwtCredentials, startTestSimulator, uniqueSession } from './testing.js';
@@ -11,11 +14,6 @@ import type { ChatEvent } from './types.js';
 import type { WorkflowEvent } from './workflow-types.js';
 import type { ChatflowParams } from './workflows.js';
 
-const exported: Record<string, unknown> = { ...simulatorModule };
-const simulatorHasWorkflows = typeof exported.DEFAULT_WORKFLOW_ID === 'string';
-const WORKFLOW = String(exported.DEFAULT_WORKFLOW_ID);
-const CHATFLOW = String(exported.DEFAULT_CHATFLOW_ID);
-const APP = String(exported.DEFAULT_APP_ID);
 const UNKNOWN = '7699999999999999999';
 
 /** The streamed text of the output node (the end node's JSON message excluded). */
@@ -26,7 +24,7 @@ const conversationOf = (events: ChatEvent[]) => {
   return chat?.type === 'chat' ? chat.chat.conversation_id : undefined;
 };
 
-describe.runIf(simulatorHasWorkflows)('workflows and chatflows against the simulator', () => {
+describe('workflows and chatflows against the simulator', () => {
   let sim: Simulator;
   let tokens: TokenProvider;
   let client: CozeClient;

@@ -26,7 +26,6 @@ describe('dispatcher', () => {
   it('accepts the enterprise token path variant and logs requests', async () => {
     const r = await call(sim, '/api/permission/oauth2/account/123/token', { body: { grant_type: 'x' } });
     expect(r.json.error_code).toBe('unsupported_grant_type');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(lines.some((l) => l.startsWith('GET /v9/nothing -> 404'))).toBe(true);
+    await expect.poll(() => lines.some((l) => l.startsWith('GET /v9/nothing -> 404'))).toBe(true);
   });
 });

@@ -12,8 +12,14 @@ export class MemoryStore implements Store {
   readonly remembersSince = Date.now();
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
+  /** The clock TTLs and buckets are read on (tests pass one they move; see decision 0035). */
+  private readonly now: () => number;
 
-  constructor(sweepEveryMs = 60_000) {
+  constructor({
+    sweepEveryMs = 60_000,
+    now = () => Date.now(),
+  }: { sweepEveryMs?: number; now?: () => number } = {}) {
+    this.now = now;
     // Expired entries are dropped on read; the sweep bounds memory held by keys never read again.
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
     this.sweeper.unref();
@@ -26,13 +32,13 @@ export class MemoryStore implements Store {
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     this.entries.set(key, {
       value,
-      expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + ttlMs,
+      expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : this.now() + ttlMs,
     });
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.live(key)) return false;
-    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
     return true;
   }
 
@@ -50,7 +56,7 @@ export class MemoryStore implements Store {
     ttlMs: number,
   ): Promise<boolean> {
     if (this.live(lockKey)?.value !== owner) return false;
-    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
     return true;
   }
 
@@ -65,7 +71,7 @@ export class MemoryStore implements Store {
   async consumeAll(requests: readonly BucketRequest[]): Promise<ConsumeResult[]> {
     const buckets = checkBuckets(requests);
     // No await from here on: the read-check-write below is atomic within the one JS thread.
-    const now = Date.now();
+    const now = this.now();
     const levels = buckets.map((b) => refill(this.bucket(b.key), b, now));
     const take = buckets.every((b, i) => judge(levels[i].tokens, b, false).allowed);
     if (take) {
@@ -90,7 +96,7 @@ export class MemoryStore implements Store {
 
   private live(key: string): Entry | undefined {
     const e = this.entries.get(key);
-    if (e && e.expiresAt <= Date.now()) {
+    if (e && e.expiresAt <= this.now()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -109,7 +115,7 @@ export class MemoryStore implements Store {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
   }
 }

@@ -143,24 +143,27 @@ describe('one running turn per conversation', () => {
   });
 
   it('rides out a chat still running at Coze (4016) after a cut stream: the user gets an answer', async () => {
-    gw.simulator!.setFaults({ deltaDelayMs: 40 });
+    // A gateway of its own: the next message's 4016s are retried for up to TURN_LOCK_WAIT_MS, so
+    // a generous budget, however slowly this machine runs out the cut chat's ~5 s of deltas.
+    const own = await startTestGateway({ TURN_LOCK_WAIT_MS: '60000' });
+    own.simulator!.setFaults({ deltaDelayMs: 40 });
     try {
-      const token = await visitor(gw.url);
-      const first = await chat(gw.url, token, 'hello');
+      const token = await visitor(own.url);
+      const first = await chat(own.url, token, 'hello');
       const cid = first.body.conversation_id;
       // #cut: the stream dies after 2 deltas while Coze goes on writing the answer in the background.
-      const cut = await chat(gw.url, token, '#long 40 #cut', cid);
+      const cut = await chat(own.url, token, '#long 80 #cut', cid);
       expect(cut.body.status).toBe('interrupted');
-      const busyBefore = gw.simulator!.stats().busy4016;
-      const next = await chat(gw.url, token, 'are you there?', cid);
+      const busyBefore = own.simulator!.stats().busy4016;
+      const next = await chat(own.url, token, 'are you there?', cid);
       expect(next.status).toBe(200);
       expect(next.body.answer).toBe('You said: are you there?');
       // Coze did say 4016 to the gateway at least once; the user never saw it.
-      expect(gw.simulator!.stats().busy4016).toBeGreaterThan(busyBefore);
+      expect(own.simulator!.stats().busy4016).toBeGreaterThan(busyBefore);
     } finally {
-      gw.simulator!.resetFaults();
+      await own.stop();
     }
-  });
+  }, 90_000);
 });
 
 describe('an answer cut or failed upstream', () => {

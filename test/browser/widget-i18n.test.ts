@@ -30,38 +30,63 @@ describe('the widget in Chinese, and its error lines', () => {
   });
 
   it('shows a translated line with a retry control on a rate-limited send, never a raw code', async () => {
+    // A gateway of its own whose user bucket refills once in 10 s, so that the second message is
+    // refused however slowly this machine gets it sent; the retry then waits for the refill.
+    const limited = await startTestGateway({ RATE_LIMIT_USER: '6/1' });
     const context = await browser.newContext({ locale: 'en-US' });
-    const page = await context.newPage();
-    await page.goto(await hostPage(context, gw.url, 'limited', scriptTag('data-open data-lang="zh-CN"')));
-    await page.getByRole('textbox', { name: '消息' }).fill('one');
-    await page.getByRole('textbox', { name: '消息' }).press('Enter');
-    await expect.poll(() => lastText(page.locator('coze-chat .msg.bot .bubble'))).toBe('You said: one');
-    await page.getByRole('textbox', { name: '消息' }).fill('two');
-    await page.getByRole('textbox', { name: '消息' }).press('Enter');
-    const line = page.locator('coze-chat .msg.user .meta.error');
-    await expect.poll(() => line.count()).toBe(1);
-    expect(await line.locator('span').textContent()).toMatch(/^发送太频繁了，请 \d+ 秒后再试。$/);
-    expect(await page.locator('coze-chat').evaluate((el) => el.shadowRoot?.textContent ?? '')).not.toMatch(
-      /GW_/,
-    );
+    try {
+      const page = await context.newPage();
+      await page.goto(
+        await hostPage(context, limited.url, 'limited', scriptTag('data-open data-lang="zh-CN"')),
+      );
+      await page.getByRole('textbox', { name: '消息' }).fill('one');
+      await page.getByRole('textbox', { name: '消息' }).press('Enter');
+      const answers = page.locator('coze-chat .msg.bot .bubble');
+      await expect.poll(() => lastText(answers)).toBe('You said: one');
+      await page.getByRole('textbox', { name: '消息' }).fill('two');
+      await page.getByRole('textbox', { name: '消息' }).press('Enter');
+      const line = page.locator('coze-chat .msg.user .meta.error');
+      await expect.poll(() => line.count()).toBe(1);
+      expect(await line.locator('span').textContent()).toMatch(/^发送太频繁了，请 \d+ 秒后再试。$/);
+      expect(await page.locator('coze-chat').evaluate((el) => el.shadowRoot?.textContent ?? '')).not.toMatch(
+        /GW_/,
+      );
 
-    await new Promise((r) => setTimeout(r, 1100));
-    await page.getByRole('button', { name: '重试' }).click();
-    await expect.poll(() => lastText(page.locator('coze-chat .msg.bot .bubble'))).toBe('You said: two');
-    expect(await line.count()).toBe(0);
-    await context.close();
-  });
+      // Retried until the bucket has refilled (each early retry is refused again, with a new line).
+      const retry = page.getByRole('button', { name: '重试' });
+      await expect
+        .poll(
+          async () => {
+            if ((await retry.count()) === 1) await retry.click();
+            return lastText(answers);
+          },
+          { timeout: 25_000, interval: 500 },
+        )
+        .toBe('You said: two');
+      expect(await line.count()).toBe(0);
+    } finally {
+      await context.close();
+      await limited.stop();
+    }
+  }, 45_000);
 
   it('says the same in English', async () => {
+    // A gateway of its own that allows one message a minute: the second is refused however slowly
+    // this machine gets it sent.
+    const limited = await startTestGateway({ RATE_LIMIT_USER: '1/1' });
     const context = await browser.newContext({ locale: 'en-US' });
-    const page = await context.newPage();
-    await page.goto(await hostPage(context, gw.url, 'limited-en', scriptTag('data-open')));
-    await say(page, 'three');
-    await expect.poll(() => page.locator('coze-chat .msg.bot').count()).toBe(1);
-    await say(page, 'four');
-    const line = page.locator('coze-chat .msg.user .meta.error span');
-    await expect.poll(() => line.count()).toBe(1);
-    expect(await line.textContent()).toMatch(/^Too many messages\. Please try again in \d+ s\.$/);
-    await context.close();
-  });
+    try {
+      const page = await context.newPage();
+      await page.goto(await hostPage(context, limited.url, 'limited-en', scriptTag('data-open')));
+      await say(page, 'three');
+      await expect.poll(() => page.locator('coze-chat .msg.bot').count()).toBe(1);
+      await say(page, 'four');
+      const line = page.locator('coze-chat .msg.user .meta.error span');
+      await expect.poll(() => line.count()).toBe(1);
+      expect(await line.textContent()).toMatch(/^Too many messages\. Please try again in \d+ s\.$/);
+    } finally {
+      await context.close();
+      await limited.stop();
+    }
+  }, 45_000);
 });

@@ -41,7 +41,10 @@ describe('kill -9 during 20 concurrent streams', () => {
   it('every turn ends with its full answer, in the ledger and through resume: none lost, none duplicated', async () => {
     const first = await startGatewayProcess(env);
     const token = await sessionFor(first.url, 'crash-user');
-    const lengths = Array.from({ length: 20 }, (_, i) => 40 + i);
+    // The kill waits until every stream is under way; no answer may end before that, so each runs
+    // ~2.7 s (~110 deltas, 25 ms apart): eight times the spread of their starts measured at load 30
+    // on 2 cores (0.3 s), where 40 words (1.5 s) left a loaded machine little room.
+    const lengths = Array.from({ length: 20 }, (_, i) => 70 + i);
     const seen = new Map<number, SseEvent[]>();
     let started = 0;
     let killed = false;
