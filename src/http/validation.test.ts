@@ -55,12 +55,12 @@ describe('POST /v1/chat and /v1/chat/stream refuse a bad body before a turn star
     [
       'an empty conversation id',
       '{"message": "hi", "conversation_id": ""}',
-      { status: 400, code: 'GW_INVALID_REQUEST', field: 'conversation_id' },
+      { status: 400, code: 'GW_INVALID_IDENTIFIER', field: 'conversation_id' },
     ],
     [
       'a conversation id of 65 characters',
       JSON.stringify({ message: 'hi', conversation_id: 'c'.repeat(65) }),
-      { status: 400, code: 'GW_INVALID_REQUEST', field: 'conversation_id' },
+      { status: 400, code: 'GW_INVALID_IDENTIFIER', field: 'conversation_id' },
     ],
   ];
   for (const [what, payload, expected] of cases) {
@@ -87,7 +87,11 @@ describe('POST /v1/chat and /v1/chat/stream refuse a bad body before a turn star
   it('refuses an Idempotency-Key that is not 1-128 printable characters', async () => {
     for (const key of ['has space', 'k'.repeat(129), 'tab\there']) {
       const r = await post('/v1/chat', '{"message": "hi"}', { 'idempotency-key': key });
-      expect(refusal(r), key).toEqual({ status: 400, code: 'GW_INVALID_REQUEST' });
+      expect(refusal(r), key).toEqual({
+        status: 400,
+        code: 'GW_INVALID_IDENTIFIER',
+        field: 'Idempotency-Key',
+      });
     }
   });
 
@@ -115,9 +119,13 @@ describe('POST /v1/sessions refuses a bad body before it looks at the signature'
     [
       'a user id of 129 characters',
       user('u'.repeat(129)),
-      { status: 400, code: 'GW_INVALID_REQUEST', field: 'user.id' },
+      { status: 400, code: 'GW_INVALID_IDENTIFIER', field: 'user.id' },
     ],
-    ['a NUL in the user id', user('a\u0000b'), { status: 400, code: 'GW_INVALID_REQUEST', field: 'user.id' }],
+    [
+      'a NUL in the user id',
+      user('a\u0000b'),
+      { status: 400, code: 'GW_INVALID_IDENTIFIER', field: 'user.id' },
+    ],
     [
       'a name of 101 characters',
       user('u1', { name: 'n'.repeat(101) }),

@@ -28,6 +28,8 @@ describe('kill -9 during 20 concurrent streams', () => {
       GATEWAY_SECRET: SECRET,
       LOG_LEVEL: 'info',
       RECOVERY_INTERVAL_MS: '300',
+      // One user holds all 20 streams (the default cap is 10 a user).
+      MAX_STREAMS_PER_USER: '20',
     };
   });
   afterAll(() => sim?.close());

@@ -50,8 +50,9 @@ async function startTurn(
   const raw = req.headers['idempotency-key'];
   const key = raw === undefined ? undefined : checkIdentifier('Idempotency-Key', raw);
   if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
-    throw new GatewayError('GW_INVALID_REQUEST', {
-      message: 'Idempotency-Key must be 1-128 printable characters.',
+    throw new GatewayError('GW_INVALID_IDENTIFIER', {
+      message: 'Idempotency-Key must be 1-128 printable characters, without spaces.',
+      details: { field: 'Idempotency-Key' },
     });
   }
   return deps.runner.start(session, app, {
