@@ -48,10 +48,6 @@ async function main(argv: string[]): Promise<number> {
 async function start(): Promise<number> {
   const config = loadConfig();
   const gateway = await startGateway(config);
-  const mode = config.coze.mode === 'simulator' ? 'the built-in Coze simulator' : config.coze.baseUrl;
-  gateway.logger.info({ url: gateway.url, upstream: mode }, `coze-gateway is listening on ${gateway.url}`);
-  // The log is JSON for machines; a person starting it wants the address to open.
-  process.stdout.write(`coze-gateway listening: open ${gateway.url}/\n`);
   // SIGTERM and SIGINT (Ctrl-C) both shut down: running turns finish up to SHUTDOWN_GRACE_MS. A
   // second signal, or a close that overruns its grace by 15 s, exits at once (code 1). A closed
   // stdout (a log pipe whose reader went away) must not stop any of this: its errors are dropped.
@@ -78,6 +74,11 @@ async function start(): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Announced only now: whoever waits for this line may signal at once, and must meet the handlers.
+  const mode = config.coze.mode === 'simulator' ? 'the built-in Coze simulator' : config.coze.baseUrl;
+  gateway.logger.info({ url: gateway.url, upstream: mode }, `coze-gateway is listening on ${gateway.url}`);
+  // The log is JSON for machines; a person starting it wants the address to open.
+  process.stdout.write(`coze-gateway listening: open ${gateway.url}/\n`);
   return new Promise<number>(() => {}); // runs until a signal
 }
 

@@ -75,6 +75,9 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination as pino.DestinationStream | undefined,
+    // Written synchronously: pino's default (asynchronous, flushed at exit) loops forever in its
+    // exit flush when stdout is a pipe whose reader went away, so the process could never exit.
+    // A synchronous write fails at once with EPIPE, after which pino drops the log.
+    (destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: true }),
   );
 }

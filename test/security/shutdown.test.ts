@@ -60,4 +60,20 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
       if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
     }
   }, 60_000);
+
+  it('ends when its log reader went away while it was idle (the first failed write is at shutdown)', async () => {
+    const gw = await startGatewayProcess({ SHUTDOWN_GRACE_MS: '1000' });
+    try {
+      gw.child.stdout!.destroy();
+      gw.child.stderr!.destroy();
+      const signalledAt = performance.now();
+      gw.child.kill(signal);
+      // Its shutdown logs to the closed pipe; an exit flush that retried that write forever would
+      // keep the process alive (and deaf to a second signal) for good.
+      expect(await gw.exited).toBe(0);
+      expect(performance.now() - signalledAt).toBeLessThan(20_000);
+    } finally {
+      if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
