@@ -12,7 +12,7 @@ export class MemoryStore implements Store {
   readonly remembersSince = Date.now();
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
-  /** The clock TTLs and buckets are read on (tests pass one they move; see decision 0035). */
+  /** The clock TTLs and buckets are read on (tests pass one they move; see decision 0031). */
   private readonly now: () => number;
 
   constructor({

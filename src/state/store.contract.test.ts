@@ -10,7 +10,7 @@ describe.each(TEST_STORES)('Store contract: %s', (kind) => {
   let store: Store;
   // Letting a TTL pass. The memory store reads a clock the test moves, so nothing waits. Redis
   // keeps its own clock: there a TTL is long enough that no step of a loaded machine outlives it
-  // by accident, and the test waits until the key is gone (decision 0035).
+  // by accident, and the test waits until the key is gone (decision 0031).
   let clock = Date.now();
   const TTL_MS = kind === 'memory' ? 60 : 1_000;
   const outlive = async (key: string) => {
