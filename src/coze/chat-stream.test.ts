@@ -212,4 +212,22 @@ describe('ChatStream', () => {
     expect(events).toHaveLength(1);
     expect(error).toBeUndefined();
   });
+
+  it('a body that lingers after done is destroyed without an uncaught AbortError', async () => {
+    // Like undici's body: destroying it before its end errors it with an AbortError.
+    const body = new PassThrough({
+      destroy: (err, cb) => cb(err ?? Object.assign(new Error('Request aborted'), { name: 'AbortError' })),
+    });
+    const stream = createChatStream({ body, firstEventMs: 5_000, idleMs: 5_000, cancel: () => {} });
+    body.write(ev('conversation.chat.completed', chat('completed')));
+    body.write(ev('done', '"[DONE]"'));
+    const { events, error } = await drain(stream);
+    expect(events.at(-1)).toEqual({ type: 'done' });
+    expect(error).toBeUndefined();
+    // The rest of the body never comes: after the linger it is destroyed; its error must be
+    // handled (an unhandled one fails this run, as it would end the gateway's process).
+    await new Promise((resolve) => body.once('close', resolve));
+    expect(body.destroyed).toBe(true);
+    expect(body.errored).toBeInstanceOf(Error);
+  });
 });

@@ -68,6 +68,9 @@ export function createEventStream<E>(src: StreamSource, reader: StreamReader<E>)
     else if (!body.readableEnded) {
       const linger = setTimeout(() => body.destroy(), LINGER_MS);
       body.once('close', () => clearTimeout(linger));
+      // Nobody reads this body any more: undici's destroys an unfinished one with an AbortError,
+      // which with no listener would be an uncaught exception (the process would exit).
+      body.on('error', () => {});
       body.resume();
     } else body.destroy();
     src.release?.();
